@@ -1,0 +1,4 @@
+/** Core vocabulary shared by every layer: errors, object descriptions, keys. */
+export * from './errors.js';
+export * from './object-info.js';
+export * from './keys.js';

@@ -1,0 +1,76 @@
+import type { Readable } from 'node:stream';
+import type { ObjectMetadata } from '../core/index.js';
+import type { ObjectStore, PutResult, VersionTag, WritableStore } from './object-store.js';
+
+/**
+ * Optional capabilities, each a small interface with a type guard, as
+ * rclone's fs/features.go: the engine asks, and falls back when absent.
+ */
+
+/** Limits that shape multipart uploads; provider data, not code. */
+export interface MultipartLimits {
+  maxParts: number;
+  minPartSize: number;
+  maxPartSize: number;
+  /** Largest single PUT / single CopyObject. */
+  maxSinglePutSize: number;
+}
+
+/** Multipart upload (S3 CreateMultipartUpload / UploadPart / Complete / Abort). */
+export interface Multipart extends WritableStore {
+  readonly multipartLimits: MultipartLimits;
+  createMultipart(key: string, options: { metadata: ObjectMetadata; mtimeMs: number; storageClass?: string | undefined }): Promise<string>;
+  uploadPart(key: string, uploadId: string, partNumber: number, body: Readable, size: number, signal?: AbortSignal): Promise<{ etag: string; crc64?: string | undefined }>;
+  completeMultipart(key: string, uploadId: string, parts: CompletedPart[]): Promise<PutResult>;
+  /** Aborting an unknown upload is not an error. */
+  abortMultipart(key: string, uploadId: string): Promise<void>;
+  /** Parts already uploaded (part-level resume). `NOT_FOUND` if the upload is gone. */
+  listParts(key: string, uploadId: string): Promise<CompletedPart[]>;
+}
+
+export interface CompletedPart {
+  partNumber: number;
+  etag: string;
+  size?: number | undefined;
+}
+
+export function hasMultipart(store: ObjectStore): store is Multipart {
+  return typeof (store as Partial<Multipart>).createMultipart === 'function';
+}
+
+/**
+ * Server-side copy: the destination copies from a source it can read with its
+ * own credentials (same endpoint and account), so no byte crosses the client.
+ */
+export interface ServerSideCopy extends Multipart {
+  /** Whether `source` is reachable by this store's server with this store's credentials. */
+  canCopyFrom(source: ObjectStore): boolean;
+  /** Copies a whole object (up to `maxSinglePutSize`), keeping or replacing metadata. */
+  copyFrom(source: ObjectStore, srcKey: string, dstKey: string, options: ServerCopyOptions): Promise<PutResult>;
+  /** Copies a byte range of the source into a part of a multipart upload. */
+  copyPartFrom(source: ObjectStore, srcKey: string, dstKey: string, uploadId: string, partNumber: number, range: { start: number; end: number }, ifMatch: VersionTag): Promise<{ etag: string }>;
+}
+
+export interface ServerCopyOptions {
+  ifMatch: VersionTag;
+  metadata: ObjectMetadata;
+  mtimeMs: number;
+  storageClass?: string | undefined;
+}
+
+export function hasServerSideCopy(store: ObjectStore): store is ServerSideCopy {
+  return typeof (store as Partial<ServerSideCopy>).canCopyFrom === 'function';
+}
+
+/** What a store's listings and responses tell about content checksums. */
+export interface ChecksumTraits {
+  /** A non-multipart ETag is the hex MD5 of the content. */
+  readonly etagIsMd5: boolean;
+  /** The store returns CRC64-ECMA on writes and HEADs. */
+  readonly returnsCrc64: boolean;
+}
+
+export function checksumTraits(store: ObjectStore): ChecksumTraits {
+  const t = store as Partial<ChecksumTraits>;
+  return { etagIsMd5: t.etagIsMd5 ?? false, returnsCrc64: t.returnsCrc64 ?? false };
+}
