@@ -2,3 +2,5 @@
 export * from './errors.js';
 export * from './object-info.js';
 export * from './keys.js';
+export * from './retry.js';
+export * from './etag.js';

@@ -68,9 +68,15 @@ export interface ChecksumTraits {
   readonly etagIsMd5: boolean;
   /** The store returns CRC64-ECMA on writes and HEADs. */
   readonly returnsCrc64: boolean;
+  /** A multipart ETag is MD5(part MD5s)-N, so it can be checked. */
+  readonly multipartEtagIsMd5OfParts: boolean;
 }
 
 export function checksumTraits(store: ObjectStore): ChecksumTraits {
   const t = store as Partial<ChecksumTraits>;
-  return { etagIsMd5: t.etagIsMd5 ?? false, returnsCrc64: t.returnsCrc64 ?? false };
+  return {
+    etagIsMd5: t.etagIsMd5 ?? false,
+    returnsCrc64: t.returnsCrc64 ?? false,
+    multipartEtagIsMd5OfParts: t.multipartEtagIsMd5OfParts ?? false,
+  };
 }

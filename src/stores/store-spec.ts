@@ -5,13 +5,18 @@
  */
 export type StoreSpec = S3Spec | LocalSpec | HttpListSpec;
 
+interface SpecBase {
+  /** The address name this spec came from, for messages ("address \"src\" ..."). */
+  name?: string | undefined;
+}
+
 export interface S3Credentials {
   accessKeyId: string;
   secretAccessKey: string;
   sessionToken?: string | undefined;
 }
 
-export interface S3Spec {
+export interface S3Spec extends SpecBase {
   type: 's3';
   /** A key of the provider table (`aws`, `oss`, `cos`, `kodo`, `ceph`, ...). */
   provider: string;
@@ -26,7 +31,7 @@ export interface S3Spec {
   credentials?: S3Credentials | undefined;
 }
 
-export interface LocalSpec {
+export interface LocalSpec extends SpecBase {
   type: 'local';
   /** Absolute directory path; objects are the files below it. */
   path: string;
@@ -34,7 +39,7 @@ export interface LocalSpec {
   prefix: string;
 }
 
-export interface HttpListSpec {
+export interface HttpListSpec extends SpecBase {
   type: 'http-list';
   /** Path of the list file (ossimport `httpListFilePath`). */
   list: string;
@@ -44,6 +49,11 @@ export interface HttpListSpec {
 
 /** A one-line, secret-free description of a spec. */
 export function describeSpec(spec: StoreSpec): string {
+  const where = describeWhere(spec);
+  return spec.name ? `address "${spec.name}" (${where})` : where;
+}
+
+function describeWhere(spec: StoreSpec): string {
   switch (spec.type) {
     case 's3':
       return `s3[${spec.provider}] ${spec.endpoint}/${spec.bucket}/${spec.prefix}`;
