@@ -15,35 +15,29 @@ export interface MarchPair {
  */
 export async function* march(source: AsyncIterable<ObjectInfo>, destination: AsyncIterable<ObjectInfo>): AsyncGenerator<MarchPair> {
   const dstIter = destination[Symbol.asyncIterator]();
-  let dst: ObjectInfo | undefined;
-  let dstDone = false;
   let lastSrc: string | undefined;
   let lastDst: string | undefined;
 
-  const advanceDst = async (): Promise<void> => {
+  /** The next destination entry, or undefined once the listing ends. */
+  const nextDst = async (): Promise<ObjectInfo | undefined> => {
     const next = await dstIter.next();
-    if (next.done) {
-      dstDone = true;
-      dst = undefined;
-      return;
-    }
+    if (next.done) return undefined;
     if (lastDst !== undefined && compareKeys(lastDst, next.value.key) >= 0) {
       throw new FerryError('INTERNAL', `destination listing out of order at ${JSON.stringify(next.value.key)}`, { fatal: true });
     }
     lastDst = next.value.key;
-    dst = next.value;
+    return next.value;
   };
 
   try {
-    await advanceDst();
+    let dst = await nextDst();
     for await (const src of source) {
       if (lastSrc !== undefined && compareKeys(lastSrc, src.key) >= 0) {
         throw new FerryError('INTERNAL', `source listing out of order at ${JSON.stringify(src.key)}`, { fatal: true });
       }
       lastSrc = src.key;
-      while (!dstDone && dst && compareKeys(dst.key, src.key) < 0) await advanceDst();
-      const match = !dstDone && dst !== undefined && dst.key === src.key ? dst : undefined;
-      yield { src, dst: match };
+      for (; dst !== undefined && compareKeys(dst.key, src.key) < 0; ) dst = await nextDst();
+      yield { src, dst: dst !== undefined && dst.key === src.key ? dst : undefined };
     }
   } finally {
     await dstIter.return?.();

@@ -69,7 +69,7 @@ async function upload(client: S3Client, bucket: string, item: Item): Promise<voi
       ContentType: item.contentType,
       Metadata: item.meta,
       StorageClass: item.storageClass as never,
-      ...(item.extra ?? {}),
+      ...item.extra,
     }),
   );
 }

@@ -273,7 +273,7 @@ describe('resolveLocation', () => {
     expect(resolve('prod')).toMatchObject({ type: 's3', bucket: 'my-bucket', prefix: 'base' });
     expect(resolve('prod:')).toMatchObject({ prefix: 'base' });
     expect(resolve('prod:2024/01/')).toMatchObject({ prefix: 'base/2024/01/' });
-    expect(resolve('disk:photos')).toEqual({ type: 'local', path: '/srv/data', prefix: 'photos' });
+    expect(resolve('disk:photos')).toEqual({ type: 'local', name: 'disk', path: '/srv/data', prefix: 'photos' });
     expect(joinPrefix('a/', 'b')).toBe('a/b');
     expect(joinPrefix('', 'b')).toBe('b');
   });

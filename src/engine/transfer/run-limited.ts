@@ -4,7 +4,7 @@
  * settle, so no part is left uploading behind a failed object.
  */
 export async function runLimited<T, R>(items: readonly T[], limit: number, worker: (item: T) => Promise<R>): Promise<R[]> {
-  const results: R[] = new Array<R>(items.length);
+  const results: R[] = [];
   let next = 0;
   let failure: { err: unknown } | undefined;
   const lane = async (): Promise<void> => {

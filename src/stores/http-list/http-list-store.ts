@@ -123,13 +123,9 @@ export class HttpListStore implements ObjectStore {
       if (res.status !== 200 && res.status !== 206) throw statusError(res.status, what);
       const partial = res.status === 206 ? contentRange(res.headers) : undefined;
       const total = res.status === 206 ? partial?.total : contentLength(res.headers);
-      const probe: Probe = {
-        size: total ?? ifMatch?.size ?? -1,
-        mtimeMs: lastModifiedMs(res.headers),
-        etag: md5Etag(res.headers),
-        metadata: metadataOf(res.headers),
-      };
-      if (ifMatch !== undefined) assertSameVersion(key, ifMatch, probe, total);
+      const mtimeMs = lastModifiedMs(res.headers);
+      const etag = md5Etag(res.headers);
+      if (ifMatch !== undefined) assertSameVersion(key, ifMatch, { total, mtimeMs, etag });
 
       let skip = 0;
       let trailing = false;
@@ -150,6 +146,8 @@ export class HttpListStore implements ObjectStore {
         length = Math.min(range.end, total - 1) - range.start + 1;
         trailing = skip + length < total;
       }
+      // A server that hides the total (`bytes 0-9/*`) leaves the listed size as the best guess.
+      const probe: Probe = { size: total ?? ifMatch?.size ?? length, mtimeMs, etag, metadata: metadataOf(res.headers) };
       return { body: checkedBody(res.body, { skip, length, trailing, what }), length, head: headOf(key, probe) };
     } catch (err) {
       res.body.destroy();
@@ -188,9 +186,14 @@ function headOf(key: string, probe: Probe): ObjectHead {
   return { key, size: probe.size, mtimeMs: probe.mtimeMs ?? Date.now(), etag: probe.etag, metadata: probe.metadata };
 }
 
-function assertSameVersion(key: string, listed: VersionTag, now: Probe, total: number | undefined): void {
+/** Compares what the response tells (each part only when the server sends it) with the listed version. */
+function assertSameVersion(
+  key: string,
+  listed: VersionTag,
+  now: { total: number | undefined; mtimeMs: number | undefined; etag: string | undefined },
+): void {
   const changes: string[] = [];
-  if (total !== undefined && total !== listed.size) changes.push(`size ${listed.size} -> ${total}`);
+  if (now.total !== undefined && now.total !== listed.size) changes.push(`size ${listed.size} -> ${now.total}`);
   if (now.mtimeMs !== undefined && now.mtimeMs !== listed.mtimeMs) changes.push(`Last-Modified ${listed.mtimeMs} -> ${now.mtimeMs}`);
   if (now.etag !== undefined && listed.etag !== undefined && now.etag !== listed.etag) changes.push(`ETag ${listed.etag} -> ${now.etag}`);
   if (changes.length > 0) throw new FerryError('PRECONDITION_FAILED', `${key} changed since it was listed (${changes.join(', ')})`);
