@@ -1,6 +1,6 @@
 import { setMaxListeners } from 'node:events';
 import { describeError, FerryError, isFatal, isFerryError, type ObjectInfo } from '../core/index.js';
-import { checksumTraits, type ObjectStore, type WritableStore } from '../stores/index.js';
+import { checksumTraits, listWarningsOf, type ObjectStore, type WritableStore } from '../stores/index.js';
 import type { CopyEvent, CopySummary } from './copy-events.js';
 import type { CopyOptions } from './copy-options.js';
 import { decide, type DecideContext } from './decide.js';
@@ -94,6 +94,8 @@ export async function runCopy(input: CopyRunInput): Promise<CopySummary> {
     }
   };
 
+  // Warnings are appended per listing; only this run's belong to its summary.
+  const warningsBefore = listWarningsOf(src).length;
   const inFlight = new Set<Promise<void>>();
   const started = Date.now();
   try {
@@ -130,18 +132,12 @@ export async function runCopy(input: CopyRunInput): Promise<CopySummary> {
     await Promise.allSettled(inFlight);
     input.signal?.removeEventListener('abort', onOuterAbort);
   }
-  for (const warning of listWarnings(src)) {
+  for (const warning of listWarningsOf(src).slice(warningsBefore)) {
     summary.listed++;
-    fail({ key: warning.key, size: 0, mtimeMs: 0 }, new FerryError('NOT_FOUND', warning.error), 1, Date.now());
+    fail({ key: warning.key, size: 0, mtimeMs: 0 }, new FerryError(warning.code, warning.error), 1, Date.now());
   }
   summary.durationMs = Date.now() - started;
   if (fatal) throw fatal;
   if (input.signal?.aborted) throw new FerryError('INTERNAL', 'copy cancelled', { fatal: true, cause: input.signal.reason });
   return summary;
-}
-
-/** Entries a source could not list as objects (an HTTP list's dead URLs). */
-function listWarnings(store: ObjectStore): { key: string; error: string }[] {
-  const w = (store as { listWarnings?: { key: string; error: string }[] }).listWarnings;
-  return Array.isArray(w) ? w : [];
 }

@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import type { ObjectMetadata } from '../core/index.js';
+import type { ErrorCode, ObjectMetadata } from '../core/index.js';
 import type { ObjectStore, PutResult, VersionTag, WritableStore } from './object-store.js';
 
 /**
@@ -79,4 +79,26 @@ export function checksumTraits(store: ObjectStore): ChecksumTraits {
     returnsCrc64: t.returnsCrc64 ?? false,
     multipartEtagIsMd5OfParts: t.multipartEtagIsMd5OfParts ?? false,
   };
+}
+
+/**
+ * An entry a listing met but could not yield as an object (a dead URL in an
+ * HTTP list, an unreadable folder): the engine reports each as a failed
+ * object instead of the listing ending on the first one. A message, not an
+ * Error, so it goes straight into a report.
+ */
+export interface ListWarning {
+  key: string;
+  error: string;
+  code: ErrorCode;
+}
+
+/** A store whose listings collect warnings (appended by every `list()`). */
+export interface ReportsListWarnings {
+  readonly listWarnings: ListWarning[];
+}
+
+export function listWarningsOf(store: ObjectStore): ListWarning[] {
+  const w = (store as Partial<ReportsListWarnings>).listWarnings;
+  return Array.isArray(w) ? w : [];
 }

@@ -1,3 +1,4 @@
+import type { ListWarning } from '../capabilities.js';
 import { setMaxListeners } from 'node:events';
 import { FerryError, compareKeys, describeError, withRetry, type ErrorCode, type ObjectHead, type ObjectInfo } from '../../core/index.js';
 import type { GetOptions, GetResult, ListOptions, ObjectStore, VersionTag } from '../object-store.js';
@@ -21,12 +22,6 @@ export interface HttpListStoreOptions {
   timeoutMs?: number;
 }
 
-/** A list entry `list()` skipped; the engine reports these as failed objects. */
-export interface ListWarning {
-  key: string;
-  error: string;
-  code: ErrorCode;
-}
 
 /**
  * A read-only source made of the URLs in an ossimport-style list file. Keys

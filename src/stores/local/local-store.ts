@@ -1,3 +1,4 @@
+import type { ListWarning } from '../capabilities.js';
 import type { Stats } from 'node:fs';
 import { lstat, mkdir, open, stat, utimes } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
@@ -32,16 +33,6 @@ export interface LocalStoreOptions {
   markers?: MarkerMode;
 }
 
-/**
- * A file or directory `list()` skipped instead of ending the listing. The
- * shape the engine reads from any source's `listWarnings` (a message, not an
- * Error, so it can go straight into a report).
- */
-export interface ListWarning {
-  key: string;
-  error: string;
-  code: ErrorCode;
-}
 
 /** MD5 of zero bytes: what a directory marker "contains". */
 const EMPTY_MD5 = 'd41d8cd98f00b204e9800998ecf8427e';
