@@ -1,6 +1,6 @@
 import type { ListWarning } from '../capabilities.js';
 import { setMaxListeners } from 'node:events';
-import { FerryError, compareKeys, describeError, withRetry, type ErrorCode, type ObjectHead, type ObjectInfo } from '../../core/index.js';
+import { FerryError, compareKeys, describeError, withRetry, type ObjectHead, type ObjectInfo } from '../../core/index.js';
 import type { GetOptions, GetResult, ListOptions, ObjectStore, VersionTag } from '../object-store.js';
 import { describeSpec, type HttpListSpec } from '../store-spec.js';
 import { checkedBody } from './checked-body.js';

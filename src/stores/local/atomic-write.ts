@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
-import { open, rename, rm, utimes } from 'node:fs/promises';
+import { open, rename, rm, utimes, type FileHandle } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { FerryError } from '../../core/index.js';
-import { fsError } from './fs-errors.js';
+import { errnoCode, fsError } from './fs-errors.js';
 import { tempName } from './temp-name.js';
 
 export interface AtomicWriteOptions {
@@ -13,6 +13,8 @@ export interface AtomicWriteOptions {
   signal?: AbortSignal | undefined;
   /** Names the object in messages. */
   label: string;
+  /** Re-creates the target's directory if it vanished before the temp file was opened. */
+  makeDirectory?: (() => Promise<void>) | undefined;
 }
 
 /**
@@ -48,11 +50,11 @@ export async function writeFileAtomic(target: string, body: Readable, options: A
   }
 }
 
-async function writeTemp(temp: string, body: Readable, { size, label }: AtomicWriteOptions): Promise<string> {
+async function writeTemp(temp: string, body: Readable, { size, label, makeDirectory }: AtomicWriteOptions): Promise<string> {
   const hash = createHash('md5');
   let written = 0;
   // Opened before the first byte arrives so the file exists when cleanup runs.
-  const handle = await open(temp, 'wx');
+  const handle = await openTemp(temp, makeDirectory);
   try {
     for await (const chunk of body as AsyncIterable<Buffer | string>) {
       const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
@@ -71,6 +73,22 @@ async function writeTemp(temp: string, body: Readable, { size, label }: AtomicWr
   }
   if (written !== size) throw sizeMismatch(label, size, written, 'only');
   return hash.digest('hex');
+}
+
+/**
+ * Opens the temp file, making its directory again if a failed write next to
+ * it removed that directory in the meantime (no byte of the body is read yet,
+ * so trying again is safe).
+ */
+async function openTemp(temp: string, makeDirectory: (() => Promise<void>) | undefined): Promise<FileHandle> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await open(temp, 'wx');
+    } catch (err) {
+      if (makeDirectory === undefined || errnoCode(err) !== 'ENOENT' || attempt >= 3) throw err;
+      await makeDirectory();
+    }
+  }
 }
 
 function sizeMismatch(label: string, size: number, written: number, how: string): FerryError {

@@ -1,6 +1,6 @@
 import type { ListWarning } from '../capabilities.js';
 import type { Stats } from 'node:fs';
-import { lstat, mkdir, open, stat, utimes } from 'node:fs/promises';
+import { lstat, mkdir, open, rmdir, stat, utimes } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import {
@@ -9,7 +9,6 @@ import {
   describeError,
   emptyMetadata,
   isFerryError,
-  type ErrorCode,
   type ObjectHead,
   type ObjectInfo,
 } from '../../core/index.js';
@@ -140,14 +139,28 @@ export class LocalStore implements WritableStore {
     const path = this.pathOf(key);
     if (key.endsWith('/')) return this.putDirectory(key, path, body, options);
 
-    await this.makeDirectory(dirname(path), key);
+    const dir = dirname(path);
+    const created = await this.makeDirectory(dir, key);
     // Checked before any byte moves; rename() would refuse late with EISDIR.
     const existing = await lstat(path).catch(() => undefined);
     if (existing?.isDirectory()) {
       body.destroy();
       throw new FerryError('INVALID_KEY', `cannot write file ${key}: a directory exists at ${path}`, { field: 'key' });
     }
-    return writeFileAtomic(path, body, { size: options.size, mtimeMs: options.mtimeMs, signal: options.signal, label: path });
+    try {
+      return await writeFileAtomic(path, body, {
+        size: options.size,
+        mtimeMs: options.mtimeMs,
+        signal: options.signal,
+        label: path,
+        // Another put's cleanup may remove the directory between mkdir and open.
+        makeDirectory: () => this.makeDirectory(dir, key).then(() => undefined),
+      });
+    } catch (err) {
+      // Directories made for this file only would list as `dir/` markers: objects that never existed.
+      if (created !== undefined) await removeEmptyDirectories(dir, created);
+      throw err;
+    }
   }
 
   async close(): Promise<void> {}
@@ -176,9 +189,10 @@ export class LocalStore implements WritableStore {
     return { md5: EMPTY_MD5 };
   }
 
-  private async makeDirectory(path: string, key: string): Promise<void> {
+  /** Creates `path` and missing parents; returns the topmost directory it created, if any. */
+  private async makeDirectory(path: string, key: string): Promise<string | undefined> {
     try {
-      await mkdir(path, { recursive: true });
+      return await mkdir(path, { recursive: true });
     } catch (err) {
       const code = errnoCode(err);
       if (code === 'EEXIST' || code === 'ENOTDIR') {
@@ -198,6 +212,18 @@ function headOf(key: string, stats: Stats, isDir: boolean): ObjectHead {
   const metadata = emptyMetadata();
   metadata.contentType = isDir ? 'application/x-directory' : contentTypeFor(key);
   return { ...info(key, stats, isDir), metadata };
+}
+
+/** Removes `dir` and its parents up to `top` while they are empty; stops at the first that is not. */
+async function removeEmptyDirectories(dir: string, top: string): Promise<void> {
+  for (let current = dir; ; current = dirname(current)) {
+    try {
+      await rmdir(current);
+    } catch {
+      return;
+    }
+    if (current === top || dirname(current) === current) return;
+  }
 }
 
 function notFound(key: string): FerryError {

@@ -17,6 +17,19 @@ export interface ProviderQuirks {
   crc64Header?: string;
   /** Listings may be asked for url-encoded keys (safe for keys with control characters). */
   listUrlEncoding: boolean;
+  /**
+   * Extra header that carries CopyObject's source ETag condition, for servers
+   * that do not read `x-amz-copy-source-if-match`: Ceph RGW (through Pacific
+   * at least) reads `x-amz-copy-if-match` and silently copies whatever
+   * version is current otherwise (tracker.ceph.com/issues/40808).
+   */
+  copyIfMatchHeader?: string;
+  /**
+   * UploadPartCopy refuses a source whose ETag no longer matches
+   * `x-amz-copy-source-if-match`. When false (Ceph RGW ignores it), the store
+   * checks the source's ETag with a HEAD before and after each part copy.
+   */
+  partCopyIfMatch: boolean;
   /** Storage classes whose objects cannot be read without a restore. */
   archiveClasses: readonly string[];
   maxParts: number;
@@ -36,6 +49,7 @@ const s3Like: ProviderQuirks = {
   etagIsMd5: true,
   multipartEtagIsMd5OfParts: true,
   listUrlEncoding: true,
+  partCopyIfMatch: true,
   archiveClasses: ['GLACIER', 'DEEP_ARCHIVE'],
   maxParts: 10_000,
   minPartSize: 5 * MiB,
@@ -101,7 +115,7 @@ export const PROVIDERS = {
     archiveClasses: ['ARCHIVE', 'GLACIER'],
   },
   minio: { ...s3Like, title: 'MinIO' },
-  ceph: { ...s3Like, title: 'Ceph RADOS Gateway' },
+  ceph: { ...s3Like, title: 'Ceph RADOS Gateway', copyIfMatchHeader: 'x-amz-copy-if-match', partCopyIfMatch: false },
   other: { ...s3Like, title: 'S3-compatible', etagIsMd5: true },
 } as const satisfies Record<string, ProviderQuirks>;
 

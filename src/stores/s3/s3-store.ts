@@ -19,6 +19,7 @@ import type { CompletedPart, MultipartLimits, ServerCopyOptions, ServerSideCopy 
 import type { GetOptions, GetResult, ListOptions, ObjectStore, PutOptions, PutResult, VersionTag } from '../object-store.js';
 import { describeSpec, type S3Spec } from '../store-spec.js';
 import { createS3Client } from './s3-client.js';
+import { guardBody } from './guarded-body.js';
 import { classifyS3Error } from './s3-errors.js';
 import { metadataFromSdk, metadataToSdk } from './s3-metadata.js';
 import { providerQuirks, type ProviderQuirks } from './providers.js';
@@ -159,23 +160,25 @@ export class S3Store implements ServerSideCopy {
   }
 
   async put(key: string, body: Readable, options: PutOptions): Promise<PutResult> {
+    const guarded = guardBody(body, options.size, `${this.description}: PutObject ${JSON.stringify(this.fullKey(key))}`, options.signal);
     try {
       const out = await this.client.send(
         new PutObjectCommand({
           Bucket: this.bucket,
           Key: this.fullKey(key),
-          Body: body,
+          Body: guarded.body,
           ContentLength: options.size,
           ContentMD5: options.contentMd5,
           StorageClass: options.storageClass as never,
           ...metadataToSdk(options.metadata, options.mtimeMs),
         }),
-        { abortSignal: options.signal },
+        { abortSignal: guarded.signal },
       );
       return { etag: normalizeEtag(out.ETag), crc64: crc64Of(out) };
     } catch (err) {
-      body.destroy();
-      throw this.fail(err, 'PutObject', key);
+      const failure = guarded.failure();
+      guarded.destroy();
+      throw failure ?? this.fail(err, 'PutObject', key);
     }
   }
 
@@ -197,17 +200,19 @@ export class S3Store implements ServerSideCopy {
   }
 
   async uploadPart(key: string, uploadId: string, partNumber: number, body: Readable, size: number, signal?: AbortSignal): Promise<{ etag: string; crc64?: string | undefined }> {
+    const guarded = guardBody(body, size, `${this.description}: UploadPart ${partNumber} of ${JSON.stringify(this.fullKey(key))}`, signal);
     try {
       const out = await this.client.send(
-        new UploadPartCommand({ Bucket: this.bucket, Key: this.fullKey(key), UploadId: uploadId, PartNumber: partNumber, Body: body, ContentLength: size }),
-        { abortSignal: signal },
+        new UploadPartCommand({ Bucket: this.bucket, Key: this.fullKey(key), UploadId: uploadId, PartNumber: partNumber, Body: guarded.body, ContentLength: size }),
+        { abortSignal: guarded.signal },
       );
       const etag = normalizeEtag(out.ETag);
       if (!etag) throw new FerryError('SERVER_ERROR', `part ${partNumber}: no ETag returned`, { retryable: true });
       return { etag, crc64: crc64Of(out) };
     } catch (err) {
-      body.destroy();
-      throw this.fail(err, `UploadPart ${partNumber}`, key);
+      const failure = guarded.failure();
+      guarded.destroy();
+      throw failure ?? this.fail(err, `UploadPart ${partNumber}`, key);
     }
   }
 
@@ -270,18 +275,19 @@ export class S3Store implements ServerSideCopy {
 
   async copyFrom(source: ObjectStore, srcKey: string, dstKey: string, options: ServerCopyOptions): Promise<PutResult> {
     const src = this.sameServer(source);
+    const ifMatch = options.ifMatch.etag ? quote(options.ifMatch.etag) : undefined;
+    const command = new CopyObjectCommand({
+      Bucket: this.bucket,
+      Key: this.fullKey(dstKey),
+      CopySource: copySource(src.bucket, src.fullKey(srcKey)),
+      CopySourceIfMatch: ifMatch,
+      MetadataDirective: 'REPLACE',
+      StorageClass: options.storageClass as never,
+      ...metadataToSdk(options.metadata, options.mtimeMs),
+    });
+    if (ifMatch !== undefined && this.quirks.copyIfMatchHeader) addHeader(command, this.quirks.copyIfMatchHeader, ifMatch);
     try {
-      const out = await this.client.send(
-        new CopyObjectCommand({
-          Bucket: this.bucket,
-          Key: this.fullKey(dstKey),
-          CopySource: copySource(src.bucket, src.fullKey(srcKey)),
-          CopySourceIfMatch: options.ifMatch.etag ? quote(options.ifMatch.etag) : undefined,
-          MetadataDirective: 'REPLACE',
-          StorageClass: options.storageClass as never,
-          ...metadataToSdk(options.metadata, options.mtimeMs),
-        }),
-      );
+      const out = await this.client.send(command);
       return { etag: normalizeEtag(out.CopyObjectResult?.ETag), crc64: crc64Of(out) };
     } catch (err) {
       throw this.fail(err, 'CopyObject', dstKey);
@@ -290,6 +296,9 @@ export class S3Store implements ServerSideCopy {
 
   async copyPartFrom(source: ObjectStore, srcKey: string, dstKey: string, uploadId: string, partNumber: number, range: { start: number; end: number }, ifMatch: VersionTag): Promise<{ etag: string }> {
     const src = this.sameServer(source);
+    // Where the server ignores the condition, the source's ETag is checked on both sides of the copy instead.
+    const checkSource = ifMatch.etag !== undefined && !this.quirks.partCopyIfMatch;
+    if (checkSource) await assertSourceEtag(src, srcKey, ifMatch.etag);
     try {
       const out = await this.client.send(
         new UploadPartCopyCommand({
@@ -304,6 +313,7 @@ export class S3Store implements ServerSideCopy {
       );
       const etag = normalizeEtag(out.CopyPartResult?.ETag);
       if (!etag) throw new FerryError('SERVER_ERROR', `part ${partNumber}: no ETag returned`, { retryable: true });
+      if (checkSource) await assertSourceEtag(src, srcKey, ifMatch.etag);
       return { etag };
     } catch (err) {
       throw this.fail(err, `UploadPartCopy ${partNumber}`, dstKey);
@@ -347,6 +357,26 @@ export class S3Store implements ServerSideCopy {
 
 function quote(etag: string): string {
   return `"${etag}"`;
+}
+
+/** Adds a (signed) request header the SDK has no field for. */
+function addHeader(command: CopyObjectCommand, name: string, value: string): void {
+  command.middlewareStack.add(
+    (next) => async (args) => {
+      const request = args.request as { headers?: Record<string, string> };
+      if (request.headers) request.headers[name] = value;
+      return next(args);
+    },
+    { step: 'build', name: `ferryHeader_${name}` },
+  );
+}
+
+/** PRECONDITION_FAILED unless the source object still has this ETag. */
+async function assertSourceEtag(source: S3Store, key: string, etag: string | undefined): Promise<void> {
+  const now = (await source.head(key)).etag;
+  if (now !== etag) {
+    throw new FerryError('PRECONDITION_FAILED', `${source.description}: ${JSON.stringify(key)} changed since it was listed (ETag ${etag} -> ${now})`);
+  }
 }
 
 function crc64Of(out: object): string | undefined {
