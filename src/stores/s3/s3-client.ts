@@ -5,6 +5,9 @@ import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { S3Spec } from '../store-spec.js';
 import type { ProviderQuirks } from './providers.js';
 
+const ignore = (): void => undefined;
+const SILENT_LOGGER = { trace: ignore, debug: ignore, info: ignore, warn: ignore, error: ignore };
+
 /** Sockets per client: enough for high transfer concurrency plus listing. */
 const MAX_SOCKETS = 256;
 
@@ -21,6 +24,8 @@ export function createS3Client(spec: S3Spec, quirks: ProviderQuirks): S3Client {
     forcePathStyle: spec.pathStyle ?? quirks.pathStyle,
     credentials: spec.credentials ?? { accessKeyId: '', secretAccessKey: '' },
     maxAttempts: 1,
+    // The SDK would console.warn on every failed streamed upload; Ferry reports failures itself, once.
+    logger: SILENT_LOGGER,
     // Anonymous access (public buckets): send requests unsigned rather than signed with empty keys.
     ...(spec.credentials ? {} : { signer: { sign: async <T>(request: T): Promise<T> => request } }),
     // aws-chunked trailing checksums are refused by Ceph (411), Swift (501),
