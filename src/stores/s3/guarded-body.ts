@@ -10,6 +10,8 @@ export interface GuardedBody {
   failure(): FerryError | undefined;
   /** Stops the body (after the request failed for another reason). */
   destroy(): void;
+  /** Stops listening to the caller's signal; call once the request settled. */
+  dispose(): void;
 }
 
 /**
@@ -23,6 +25,10 @@ export interface GuardedBody {
  */
 export function guardBody(source: Readable, size: number, label: string, signal?: AbortSignal): GuardedBody {
   const abort = new AbortController();
+  // Forwarded by hand rather than with AbortSignal.any, so nothing stays attached to a long-lived run signal.
+  const onAbort = (): void => abort.abort(signal?.reason);
+  if (signal?.aborted) onAbort();
+  else signal?.addEventListener('abort', onAbort, { once: true });
   let failure: FerryError | undefined;
   let seen = 0;
   const counter = new Transform({
@@ -36,7 +42,7 @@ export function guardBody(source: Readable, size: number, label: string, signal?
     },
   });
   pipeline(source, counter, (err) => {
-    if (!err || abort.signal.aborted) return;
+    if (!err || failure !== undefined) return;
     failure = isFerryError(err)
       ? err
       : new FerryError('NETWORK', `${label}: body failed: ${err.message}`, { retryable: true, cause: err });
@@ -44,11 +50,12 @@ export function guardBody(source: Readable, size: number, label: string, signal?
   });
   return {
     body: counter,
-    signal: signal ? AbortSignal.any([signal, abort.signal]) : abort.signal,
+    signal: abort.signal,
     failure: () => failure,
     destroy: () => {
       source.destroy();
       counter.destroy();
     },
+    dispose: () => signal?.removeEventListener('abort', onAbort),
   };
 }

@@ -179,6 +179,8 @@ export class S3Store implements ServerSideCopy {
       const failure = guarded.failure();
       guarded.destroy();
       throw failure ?? this.fail(err, 'PutObject', key);
+    } finally {
+      guarded.dispose();
     }
   }
 
@@ -213,6 +215,8 @@ export class S3Store implements ServerSideCopy {
       const failure = guarded.failure();
       guarded.destroy();
       throw failure ?? this.fail(err, `UploadPart ${partNumber}`, key);
+    } finally {
+      guarded.dispose();
     }
   }
 
