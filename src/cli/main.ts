@@ -4,6 +4,8 @@ import { defaultContext, type CliContext } from './cli-context.js';
 import { EXIT_OK, EXIT_PARTIAL, EXIT_USAGE } from './exit-codes.js';
 import { registerAddressCommands } from './commands/address.js';
 import { registerCopyCommand } from './commands/copy.js';
+import { registerJobCommands } from './commands/job.js';
+import { registerPlanCommand } from './commands/plan.js';
 
 /**
  * Runs the `ferry` CLI and resolves to its exit code. Never throws: every
@@ -26,6 +28,8 @@ export async function main(argv: string[], ctx: CliContext = defaultContext()): 
   };
   registerAddressCommands(program, ctx);
   registerCopyCommand(program, ctx, setExit);
+  registerJobCommands(program, ctx, setExit);
+  registerPlanCommand(program, ctx);
   for (const cmd of program.commands) applyStrict(cmd);
 
   try {

@@ -6,6 +6,7 @@ import type { CopyOptions } from './copy-options.js';
 import { decide, type DecideContext } from './decide.js';
 import { march } from './march.js';
 import { Progress } from './progress.js';
+import type { Throttle } from './throttle/index.js';
 import { transferObject, type TransferContext } from './transfer/index.js';
 
 export interface CopyRunInput {
@@ -17,6 +18,12 @@ export interface CopyRunInput {
   onEvent?: (event: CopyEvent) => void;
   progress?: Progress;
   signal?: AbortSignal;
+  /**
+   * Bandwidth and objects-per-second limits. Objects are counted as they
+   * start, once each (retries are not charged); bytes as they stream, so a
+   * retried body is charged again, as it crosses the network again.
+   */
+  throttle?: Throttle;
 }
 
 /** Failures kept in the summary; the full list goes to the report. */
@@ -57,6 +64,7 @@ export async function runCopy(input: CopyRunInput): Promise<CopySummary> {
   const ctx: TransferContext = {
     src, dst, srcTraits, dstTraits, options,
     signal: abort.signal,
+    throttle: input.throttle,
     onBytes: (n) => {
       progress.bytesMoved += n;
     },
@@ -97,6 +105,7 @@ export async function runCopy(input: CopyRunInput): Promise<CopySummary> {
   // Warnings are appended per listing; only this run's belong to its summary.
   const warningsBefore = listWarningsOf(src).length;
   const inFlight = new Set<Promise<void>>();
+  const objectLimit = input.throttle?.objects;
   const started = Date.now();
   try {
     for await (const { src: object, dst: existing } of march(src.list(), dst.list())) {
@@ -119,6 +128,11 @@ export async function runCopy(input: CopyRunInput): Promise<CopySummary> {
         summary.wouldCopy = (summary.wouldCopy ?? 0) + 1;
         emit({ type: 'would-copy', object, reason: decision.reason });
         continue;
+      }
+      if (objectLimit) {
+        // Rejects only on abort, which the check below turns into the run's own error.
+        await objectLimit.take(1, abort.signal).catch(() => undefined);
+        if (fatal || abort.signal.aborted) break;
       }
       const task = transfer(object, decision.reason).finally(() => inFlight.delete(task));
       inFlight.add(task);

@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import type { ErrorCode, ObjectMetadata } from '../core/index.js';
+import type { ErrorCode, ObjectInfo, ObjectMetadata } from '../core/index.js';
 import type { ObjectStore, PutResult, VersionTag, WritableStore } from './object-store.js';
 
 /**
@@ -101,4 +101,21 @@ export interface ReportsListWarnings {
 export function listWarningsOf(store: ObjectStore): ListWarning[] {
   const w = (store as Partial<ReportsListWarnings>).listWarnings;
   return Array.isArray(w) ? w : [];
+}
+
+/** One entry of a one-level (delimiter `/`) listing. */
+export type LevelEntry = { object: ObjectInfo } | { prefix: string };
+
+/**
+ * Listing one level at a time (S3's `delimiter=/`), so a job can list the
+ * sub-prefixes of a bucket in parallel. Entries come in byte-wise order of
+ * their key or prefix; a marker object `dir/` is folded into the prefix
+ * `dir/`, as S3 does.
+ */
+export interface LevelListing {
+  listLevel(prefix: string, options?: { startAfter?: string }): AsyncIterable<LevelEntry>;
+}
+
+export function hasLevelListing(store: ObjectStore): store is ObjectStore & LevelListing {
+  return typeof (store as Partial<LevelListing>).listLevel === 'function';
 }

@@ -19,7 +19,7 @@ const MAX_DRY_RUN_KEYS = 10_000;
 /** Adds the flags shared by `ferry copy` and `ferry job create`. */
 export function addCopyFlags(cmd: Command): Command {
   return cmd
-    .option('--overwrite <policy>', 'never | always | newer | different (missing, size or checksum differs)', 'different')
+    .option('--overwrite <policy>', 'never | always | newer | different (default: missing, size or checksum differs)')
     .option('--since <time>', 'only objects modified at or after this time (unix s, ms, or ISO-8601)')
     .option('--include <glob>', 'only keys matching this glob (repeatable; * stays in a folder, ** crosses)', collect)
     .option('--exclude <glob>', 'skip keys matching this glob (repeatable; wins over --include)', collect)

@@ -1,6 +1,7 @@
 import { FerryError, withRetry, type ObjectInfo } from '../../core/index.js';
 import type { CompletedPart, Multipart } from '../../stores/index.js';
 import { crc64Combine, HashingStream, multipartEtag } from '../hashing/index.js';
+import { ThrottleStream } from '../throttle/index.js';
 import { planParts, type PartRange } from './part-plan.js';
 import { readVersion } from './source-version.js';
 import { runLimited } from './run-limited.js';
@@ -22,25 +23,32 @@ interface DonePart extends CompletedPart {
  */
 export async function multipartCopy(ctx: TransferContext & { dst: Multipart }, obj: ObjectInfo): Promise<TransferOutcome> {
   const { dst, options } = ctx;
-  const parts = planParts(obj.size, options.partSize, dst.multipartLimits);
-  // Metadata comes from the source HEAD (the parts' GETs carry it too, but the upload needs it first).
-  const head = await ctx.src.head(obj.key);
-  if (obj.etag && head.etag && head.etag !== obj.etag) {
-    throw new FerryError('SOURCE_CHANGED', `${JSON.stringify(obj.key)} changed since it was listed`, { retryable: true });
+  const retry = { attempts: options.attempts, signal: ctx.signal, onRetry: (err: unknown) => ctx.onRetry(obj.key, err) };
+  const resumed = await resumableUpload(ctx, obj);
+  const parts = planParts(obj.size, resumed?.partSize ?? options.partSize, dst.multipartLimits);
+  let uploadId = resumed?.uploadId;
+  const already = new Map((resumed?.parts ?? []).map((p) => [p.partNumber, p]));
+  if (uploadId === undefined) {
+    // Metadata comes from the source HEAD (the parts' GETs carry it too, but the upload needs it first).
+    const head = await ctx.src.head(obj.key);
+    if (obj.etag && head.etag && head.etag !== obj.etag) {
+      throw new FerryError('SOURCE_CHANGED', `${JSON.stringify(obj.key)} changed since it was listed`, { retryable: true });
+    }
+    uploadId = await withRetry(() => dst.createMultipart(obj.key, { metadata: head.metadata, mtimeMs: sourceMtime(head, obj), storageClass: options.storageClass }), retry);
+    ctx.uploads?.save(obj.key, { uploadId, srcEtag: obj.etag, size: obj.size, partSize: parts[0]?.end === undefined ? options.partSize : parts[0].end + 1 });
   }
-  const uploadId = await withRetry(() => dst.createMultipart(obj.key, { metadata: head.metadata, mtimeMs: sourceMtime(head, obj), storageClass: options.storageClass }), {
-    attempts: options.attempts,
-    signal: ctx.signal,
-  });
+  const id = uploadId;
   try {
-    const done = await runLimited(parts, options.partConcurrency, (part) =>
-      withRetry(() => copyPart(ctx, dst, obj, uploadId, part), {
-        attempts: options.attempts,
-        signal: ctx.signal,
-        onRetry: (err) => ctx.onRetry(obj.key, err),
-      }),
-    );
-    const result = await withRetry(() => dst.completeMultipart(obj.key, uploadId, done), { attempts: options.attempts, signal: ctx.signal });
+    const done = await runLimited(parts, options.partConcurrency, async (part) => {
+      const finished = already.get(part.partNumber);
+      if (finished) {
+        ctx.onBytes(finished.bytes);
+        return finished;
+      }
+      return withRetry(() => copyPart(ctx, dst, obj, id, part), retry);
+    });
+    const result = await withRetry(() => dst.completeMultipart(obj.key, id, done), retry);
+    ctx.uploads?.remove(obj.key);
     const verified = ['size', 'part-md5'];
     const expectedEtag = multipartEtag(done.map((p) => p.md5Hex));
     if (ctx.dstTraits.multipartEtagIsMd5OfParts && result.etag) {
@@ -54,9 +62,37 @@ export async function multipartCopy(ctx: TransferContext & { dst: Multipart }, o
     }
     return { method: 'multipart', dstEtag: result.etag, dstCrc64: result.crc64, crc64, verified };
   } catch (err) {
-    await dst.abortMultipart(obj.key, uploadId).catch(() => undefined);
+    // A pause or shutdown keeps a remembered upload for the next run; a real failure discards it.
+    if (!(ctx.uploads && ctx.signal?.aborted)) {
+      await dst.abortMultipart(obj.key, id).catch(() => undefined);
+      ctx.uploads?.remove(obj.key);
+    }
     throw err;
   }
+}
+
+/**
+ * The upload an earlier, interrupted run left for this object, with the parts
+ * the server already holds. Only reused for the same source version and
+ * size; a part's ETag is its MD5 where the provider says so, which the final
+ * multipart ETag check needs.
+ */
+async function resumableUpload(ctx: TransferContext & { dst: Multipart }, obj: ObjectInfo): Promise<{ uploadId: string; partSize: number; parts: DonePart[] } | undefined> {
+  const recorded = ctx.uploads?.find(obj.key);
+  if (!recorded) return undefined;
+  const reusable = recorded.size === obj.size && recorded.srcEtag === obj.etag && ctx.dstTraits.etagIsMd5;
+  const listed = reusable ? await ctx.dst.listParts(obj.key, recorded.uploadId).catch(() => undefined) : undefined;
+  if (!listed) {
+    await ctx.dst.abortMultipart(obj.key, recorded.uploadId).catch(() => undefined);
+    ctx.uploads?.remove(obj.key);
+    return undefined;
+  }
+  const plan = planParts(obj.size, recorded.partSize, ctx.dst.multipartLimits);
+  const sizes = new Map(plan.map((p) => [p.partNumber, p.end - p.start + 1]));
+  const parts = listed
+    .filter((p) => p.size === sizes.get(p.partNumber))
+    .map((p) => ({ partNumber: p.partNumber, etag: p.etag, size: p.size, md5Hex: p.etag, bytes: p.size ?? 0 }));
+  return { uploadId: recorded.uploadId, partSize: recorded.partSize, parts };
 }
 
 async function copyPart(ctx: TransferContext, dst: Multipart, obj: ObjectInfo, uploadId: string, part: PartRange): Promise<DonePart> {
@@ -72,16 +108,28 @@ async function copyPart(ctx: TransferContext, dst: Multipart, obj: ObjectInfo, u
     },
   });
   let sourceError: unknown;
+  // Only a throttled run pays for the extra stream.
+  const throttle = ctx.throttle?.bytes ? new ThrottleStream(ctx.throttle.bytes, { signal: ctx.signal }) : undefined;
   got.body.on('error', (err) => {
     sourceError = err;
+    throttle?.destroy();
     hasher.destroy(err);
   });
-  got.body.pipe(hasher);
+  if (throttle) {
+    throttle.on('error', (err) => {
+      sourceError = err;
+      hasher.destroy(err);
+    });
+    got.body.pipe(throttle).pipe(hasher);
+  } else {
+    got.body.pipe(hasher);
+  }
   let uploaded;
   try {
     uploaded = await dst.uploadPart(obj.key, uploadId, part.partNumber, hasher, length, ctx.signal);
   } catch (err) {
     got.body.destroy();
+    throttle?.destroy();
     // The bytes of a failed attempt were counted; take them back so progress stays true.
     ctx.onBytes(-moved);
     throw sourceError ?? err;

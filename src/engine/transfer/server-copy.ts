@@ -26,6 +26,8 @@ export async function serverCopy(ctx: TransferContext & { dst: ServerSideCopy },
   const verified = ['if-match'];
 
   if (obj.size <= dst.multipartLimits.maxSinglePutSize) {
+    // No byte passes through Ferry, but a byte limit is about what the provider moves: pay for it up front.
+    if (ctx.throttle?.bytes) await ctx.throttle.bytes.take(obj.size, ctx.signal);
     const result = await dst.copyFrom(ctx.src, obj.key, obj.key, { ...meta, ifMatch });
     ctx.onBytes(obj.size);
     if (ctx.srcTraits.etagIsMd5 && ctx.dstTraits.etagIsMd5 && isPlainMd5(obj.etag) && isPlainMd5(result.etag)) {
@@ -43,6 +45,7 @@ export async function serverCopy(ctx: TransferContext & { dst: ServerSideCopy },
   const uploadId = await dst.createMultipart(obj.key, meta);
   try {
     const done: CompletedPart[] = await runLimited(parts, options.partConcurrency, async (part) => {
+      if (ctx.throttle?.bytes) await ctx.throttle.bytes.take(part.end - part.start + 1, ctx.signal);
       const { etag } = await withRetry(() => dst.copyPartFrom(ctx.src, obj.key, obj.key, uploadId, part.partNumber, part, ifMatch), {
         attempts: options.attempts,
         signal: ctx.signal,

@@ -1,6 +1,7 @@
 import type { ObjectHead, ObjectInfo } from '../../core/index.js';
 import { FerryError } from '../../core/index.js';
 import { HashingStream } from '../hashing/index.js';
+import { ThrottleStream } from '../throttle/index.js';
 import type { TransferContext, TransferOutcome } from './transfer-context.js';
 import { verifyStreamed } from './verify.js';
 import { readVersion } from './source-version.js';
@@ -18,11 +19,22 @@ export async function streamCopy(ctx: TransferContext, obj: ObjectInfo): Promise
     onProgress: (n: number) => ctx.onBytes(n),
   });
   let sourceError: unknown;
+  // Only a throttled run pays for the extra stream.
+  const throttle = ctx.throttle?.bytes ? new ThrottleStream(ctx.throttle.bytes, { signal: ctx.signal }) : undefined;
   got.body.on('error', (err) => {
     sourceError = err;
+    throttle?.destroy();
     hasher.destroy(err);
   });
-  got.body.pipe(hasher);
+  if (throttle) {
+    throttle.on('error', (err) => {
+      sourceError = err;
+      hasher.destroy(err);
+    });
+    got.body.pipe(throttle).pipe(hasher);
+  } else {
+    got.body.pipe(hasher);
+  }
   const srcMd5 = ctx.srcTraits.etagIsMd5 && isHexMd5(obj.etag) ? obj.etag : undefined;
   let put;
   try {
@@ -37,6 +49,7 @@ export async function streamCopy(ctx: TransferContext, obj: ObjectInfo): Promise
     });
   } catch (err) {
     got.body.destroy();
+    throttle?.destroy();
     throw sourceError ?? err;
   }
   if (sourceError) throw sourceError;

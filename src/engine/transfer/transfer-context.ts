@@ -1,5 +1,7 @@
 import type { ChecksumTraits, ObjectStore, WritableStore } from '../../stores/index.js';
 import type { CopyOptions } from '../copy-options.js';
+import type { Throttle } from '../throttle/index.js';
+import type { UploadRegistry } from './upload-registry.js';
 
 /** What every transfer path needs: both stores, their traits, options and meters. */
 export interface TransferContext {
@@ -13,6 +15,14 @@ export interface TransferContext {
   /** A retry happened (counted in the summary). */
   onRetry: (key: string, err: unknown) => void;
   signal?: AbortSignal | undefined;
+  /**
+   * Limits to obey. `bytes` paces streamed bodies, and server-side copies
+   * take their whole size before the request, so a byte limit bounds those
+   * too (it is what the provider moves); `objects` is taken by the run loop.
+   */
+  throttle?: Throttle | undefined;
+  /** Remembers multipart uploads so an interrupted one resumes from its finished parts. */
+  uploads?: UploadRegistry | undefined;
 }
 
 /** How an object was verified and what the destination now reports, for reports. */

@@ -12,10 +12,11 @@ import {
   UploadPartCommand,
   UploadPartCopyCommand,
   type ListObjectsV2CommandOutput,
+  type _Object,
   type S3Client,
 } from '@aws-sdk/client-s3';
-import { FerryError, normalizeEtag, withRetry, type ObjectHead, type ObjectInfo, type ObjectMetadata } from '../../core/index.js';
-import type { CompletedPart, MultipartLimits, ServerCopyOptions, ServerSideCopy } from '../capabilities.js';
+import { FerryError, compareKeys, normalizeEtag, withRetry, type ObjectHead, type ObjectInfo, type ObjectMetadata } from '../../core/index.js';
+import type { CompletedPart, LevelEntry, LevelListing, MultipartLimits, ServerCopyOptions, ServerSideCopy } from '../capabilities.js';
 import type { GetOptions, GetResult, ListOptions, ObjectStore, PutOptions, PutResult, VersionTag } from '../object-store.js';
 import { describeSpec, type S3Spec } from '../store-spec.js';
 import { createS3Client } from './s3-client.js';
@@ -32,7 +33,7 @@ const LIST_PAGE_SIZE = 1000;
  * relative to the address's prefix. Provider differences come from the
  * quirks table, not from branches here.
  */
-export class S3Store implements ServerSideCopy {
+export class S3Store implements ServerSideCopy, LevelListing {
   readonly kind = 's3';
   readonly description: string;
   readonly quirks: ProviderQuirks;
@@ -46,6 +47,8 @@ export class S3Store implements ServerSideCopy {
   readonly copyIdentity: string;
   private readonly client: S3Client;
   private closed = false;
+  /** ListObjectsV2 requests sent (status and tests show listing is not redone). */
+  listRequests = 0;
 
   constructor(spec: S3Spec, client?: S3Client) {
     this.quirks = providerQuirks(spec.provider);
@@ -75,20 +78,50 @@ export class S3Store implements ServerSideCopy {
   }
 
   async *list(options: ListOptions = {}): AsyncIterable<ObjectInfo> {
-    const listPrefix = this.fullKey(options.prefix ?? '');
-    const startAfter = options.startAfter === undefined ? undefined : this.fullKey(options.startAfter);
-    const urlEncoded = this.quirks.listUrlEncoding;
+    for await (const page of this.pages(options.prefix ?? '', options.startAfter, undefined)) {
+      for (const item of page.Contents ?? []) {
+        const info = this.toInfo(page, item);
+        if (info) yield info;
+      }
+    }
+  }
+
+  /** One level below `prefix` (delimiter `/`): objects and sub-prefixes, merged in byte order. */
+  async *listLevel(prefix: string, options: { startAfter?: string } = {}): AsyncIterable<LevelEntry> {
+    for await (const page of this.pages(prefix, options.startAfter, '/')) {
+      const entries: LevelEntry[] = [];
+      for (const item of page.Contents ?? []) {
+        const info = this.toInfo(page, item);
+        if (info) entries.push({ object: info });
+      }
+      for (const cp of page.CommonPrefixes ?? []) {
+        if (cp.Prefix === undefined) continue;
+        const full = this.decodeKey(page, cp.Prefix);
+        if (full.startsWith(this.prefix)) entries.push({ prefix: full.slice(this.prefix.length) });
+      }
+      // S3 sends a page's objects and prefixes in two lists; each page covers one contiguous key range.
+      entries.sort((a, b) => compareKeys('object' in a ? a.object.key : a.prefix, 'object' in b ? b.object.key : b.prefix));
+      yield* entries;
+    }
+  }
+
+  /** ListObjectsV2 pages, each next page requested while the caller works through the current one. */
+  private async *pages(subPrefix: string, startAfterKey: string | undefined, delimiter: string | undefined): AsyncGenerator<ListObjectsV2CommandOutput> {
+    const listPrefix = this.fullKey(subPrefix);
+    const startAfter = startAfterKey === undefined ? undefined : this.fullKey(startAfterKey);
     const fetchPage = (token: string | undefined): Promise<ListObjectsV2CommandOutput> =>
       withRetry(async () => {
         try {
+          this.listRequests++;
           return await this.client.send(
             new ListObjectsV2Command({
               Bucket: this.bucket,
               Prefix: listPrefix || undefined,
+              Delimiter: delimiter,
               MaxKeys: LIST_PAGE_SIZE,
               ContinuationToken: token,
               StartAfter: token === undefined ? startAfter : undefined,
-              EncodingType: urlEncoded ? 'url' : undefined,
+              EncodingType: this.quirks.listUrlEncoding ? 'url' : undefined,
             }),
           );
         } catch (err) {
@@ -103,26 +136,31 @@ export class S3Store implements ServerSideCopy {
         // Without a token the loop would either stop early or spin forever.
         throw new FerryError('SERVER_ERROR', `${this.description}: truncated listing without a continuation token`);
       }
-      // Ask for the next page while the caller works through this one.
       const next = token === undefined ? undefined : fetchPage(token);
       next?.catch(() => undefined);
-      for (const item of page.Contents ?? []) {
-        if (item.Key === undefined) continue;
-        const full = urlEncoded && page.EncodingType === 'url' ? decodeListedKey(item.Key) : item.Key;
-        if (!full.startsWith(this.prefix)) continue;
-        const mtimeMs = item.LastModified?.getTime() ?? 0;
-        yield {
-          key: full.slice(this.prefix.length),
-          size: item.Size ?? 0,
-          etag: normalizeEtag(item.ETag),
-          mtimeMs,
-          storedMs: mtimeMs,
-          storageClass: item.StorageClass ?? 'STANDARD',
-        };
-      }
+      yield page;
       if (next === undefined) return;
       page = await next;
     }
+  }
+
+  private decodeKey(page: ListObjectsV2CommandOutput, key: string): string {
+    return page.EncodingType === 'url' ? decodeListedKey(key) : key;
+  }
+
+  private toInfo(page: ListObjectsV2CommandOutput, item: _Object): ObjectInfo | undefined {
+    if (item.Key === undefined) return undefined;
+    const full = this.decodeKey(page, item.Key);
+    if (!full.startsWith(this.prefix)) return undefined;
+    const mtimeMs = item.LastModified?.getTime() ?? 0;
+    return {
+      key: full.slice(this.prefix.length),
+      size: item.Size ?? 0,
+      etag: normalizeEtag(item.ETag),
+      mtimeMs,
+      storedMs: mtimeMs,
+      storageClass: item.StorageClass ?? 'STANDARD',
+    };
   }
 
   async head(key: string): Promise<ObjectHead> {
