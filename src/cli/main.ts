@@ -5,6 +5,7 @@ import { EXIT_OK, EXIT_PARTIAL, EXIT_USAGE } from './exit-codes.js';
 import { registerAddressCommands } from './commands/address.js';
 import { registerCopyCommand } from './commands/copy.js';
 import { registerJobCommands } from './commands/job.js';
+import { registerServeCommand } from './commands/serve.js';
 import { registerPlanCommand } from './commands/plan.js';
 
 /**
@@ -29,6 +30,7 @@ export async function main(argv: string[], ctx: CliContext = defaultContext()): 
   registerAddressCommands(program, ctx);
   registerCopyCommand(program, ctx, setExit);
   registerJobCommands(program, ctx, setExit);
+  registerServeCommand(program, ctx);
   registerPlanCommand(program, ctx);
   for (const cmd of program.commands) applyStrict(cmd);
 

@@ -16,6 +16,7 @@ import { RunStore, type ResultRow, type TaskItem } from './run-store.js';
 import { Semaphore } from './semaphore.js';
 import { UploadTable } from './upload-table.js';
 import { buildThrottle, type JobThrottle } from './job-throttle.js';
+import { nextCronTime, parseCron } from './cron.js';
 
 export interface RunJobInput {
   db: Database.Database;
@@ -355,7 +356,7 @@ function nextRunAt(jobs: JobRepository, job: JobRow, state: JobState): number | 
     const last = runs.at(-1);
     return (last?.startedAt ?? Date.now()) + schedule.every;
   }
-  return null;
+  return nextCronTime(parseCron(schedule.cron), Date.now()) ?? null;
 }
 
 function listRequestsOf(store: ObjectStore): number {

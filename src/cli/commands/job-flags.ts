@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { usageError } from '../../core/index.js';
 import { parseRateSchedule } from '../../engine/throttle/index.js';
+import { parseCron } from '../../jobs/cron.js';
 import type { JobSpec, JobSpecInput } from '../../jobs/job-spec.js';
 import { parseDuration, parseSize } from '../../util/index.js';
 import { copyOptionsFromFlags } from './copy-flags.js';
@@ -75,7 +76,7 @@ export function jobSpecFromFlags(flags: Record<string, unknown>, base?: JobSpec)
     schedule = { every, times: given('times') ? int(flags.times, '--times', 1, 1_000_000) : 1_000_000 };
   } else if (given('cron')) {
     const cron = String(flags.cron).trim();
-    if (cron.split(/\s+/).length !== 5) throw usageError('--cron', 'must have 5 fields: minute hour day-of-month month day-of-week');
+    parseCron(cron, '--cron');
     schedule = { cron };
   }
   const reportPrefix = given('reportPrefix') ? String(flags.reportPrefix) : base?.reportPrefix;

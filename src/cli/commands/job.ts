@@ -4,11 +4,13 @@ import { once } from 'node:events';
 import type { Command } from 'commander';
 import { FerryError, usageError } from '../../core/index.js';
 import { Progress } from '../../engine/index.js';
+import { nextCronTime, parseCron } from '../../jobs/cron.js';
 import { jobDir, runDir } from '../../jobs/job-paths.js';
 import { runJob, type RunJobResult } from '../../jobs/job-runner.js';
 import { ACTIVE_STATES, HEARTBEAT_STALE_MS } from '../../jobs/job-state.js';
-import { REPORT_FORMATS, REPORT_KINDS, streamReport, uploadRunReports, writeRunReports, type ReportFormat, type ReportKind } from '../../jobs/reports/index.js';
-import { isWritable, openStore } from '../../stores/index.js';
+import { REPORT_FORMATS, REPORT_KINDS, streamReport, type ReportFormat, type ReportKind } from '../../jobs/reports/index.js';
+import { reportOnRunEnd } from '../../jobs/run-end.js';
+import { openStore } from '../../stores/index.js';
 import type { CliContext } from '../cli-context.js';
 import { EXIT_PARTIAL } from '../exit-codes.js';
 import { ProgressBar } from '../progress-bar.js';
@@ -32,17 +34,26 @@ export function registerJobCommands(program: Command, ctx: CliContext, setExit: 
         j.resolve(String(flags.src), 'SRC');
         j.resolve(String(flags.dst), 'DST');
         const created = j.jobs.create({ name, src: String(flags.src), dst: String(flags.dst), ...jobSpecFromFlags(flags) });
+        const schedule = created.spec.schedule;
+        // `ferry serve` starts an --every job at once and a --cron job at its next time.
+        if (schedule) j.jobs.setState(name, 'created', { nextRunAt: 'every' in schedule ? Date.now() : (nextCronTime(parseCron(schedule.cron), Date.now()) ?? null) });
         ctx.stdout.write(`created job "${created.name}": ${created.spec.src} -> ${created.spec.dst}\n`);
       });
     });
 
   const runFlags = (cmd: Command): Command => cmd.argument('<name>', 'job name').option('--json', 'print the final status as JSON').option('--no-progress', 'no progress bar');
-  runFlags(job.command('start').description('Run the job in the foreground (resumes an unfinished run). Ctrl-C pauses.')).action(
-    async (name: string, flags: Flags) => setExit(await foreground(ctx, name, 'start', flags)),
-  );
-  runFlags(job.command('resume').description('Continue a paused or interrupted run in the foreground.')).action(
-    async (name: string, flags: Flags) => setExit(await foreground(ctx, name, 'start', flags)),
-  );
+  runFlags(job.command('start').description('Run the job in the foreground (resumes an unfinished run). Ctrl-C pauses.'))
+    .option('--background', 'leave it to `ferry serve` instead of running it here')
+    .action(async (name: string, flags: Flags) => {
+      if (flags.background) return void (await queue(ctx, name));
+      setExit(await foreground(ctx, name, 'start', flags));
+    });
+  runFlags(job.command('resume').description('Continue a paused or interrupted run in the foreground.'))
+    .option('--background', 'leave it to `ferry serve` instead of running it here')
+    .action(async (name: string, flags: Flags) => {
+      if (flags.background) return void (await queue(ctx, name));
+      setExit(await foreground(ctx, name, 'start', flags));
+    });
   runFlags(job.command('retry').description('Run again only the objects that failed in the last run.')).action(
     async (name: string, flags: Flags) => setExit(await foreground(ctx, name, 'retry', flags)),
   );
@@ -152,6 +163,16 @@ function isAlive(row: { owner: string | null; heartbeatAt: number | null }): boo
   return row.owner !== null && row.heartbeatAt !== null && row.heartbeatAt > Date.now() - HEARTBEAT_STALE_MS;
 }
 
+/** Marks a job for `ferry serve` to run in the background. */
+async function queue(ctx: CliContext, name: string): Promise<void> {
+  await withJobs(ctx, (j) => {
+    const row = j.jobs.get(name);
+    if (isAlive(row)) throw new FerryError('USAGE', `job "${name}" is already running (${row.owner})`, { fatal: true, field: 'NAME' });
+    j.jobs.setState(name, 'queued', { desired: null });
+    ctx.stdout.write(`job "${name}" queued: ferry serve runs it (see ferry job status ${name})\n`);
+  });
+}
+
 /** Pause or stop: asks the running process through the database and waits for it; marks an idle job directly. */
 async function requestEnd(ctx: CliContext, name: string, what: 'pause' | 'stop'): Promise<void> {
   const alive = await withJobs(ctx, (j) => {
@@ -205,18 +226,7 @@ async function foreground(ctx: CliContext, name: string, mode: 'start' | 'retry'
         log: (line) => {
           if (!flags.json) ctx.stderr.write(`${line}\n`);
         },
-        onRunEnd: async (run) => {
-          const reports = await writeRunReports(j.home.db, name, run.number, runDir(ctx.home, name, run.number));
-          const spec = j.jobs.get(name).spec;
-          if (spec.reportPrefix !== undefined) {
-            const dst = await openStore(j.resolve(spec.dst, 'DST'), 'destination');
-            try {
-              if (isWritable(dst)) await uploadRunReports(dst, reports, spec.reportPrefix, name, run.number);
-            } finally {
-              await dst.close();
-            }
-          }
-        },
+        onRunEnd: reportOnRunEnd({ db: j.home.db, home: ctx.home, jobs: j.jobs, resolve: j.resolve, openStore }),
       });
     } finally {
       bar.stop();

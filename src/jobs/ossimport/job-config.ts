@@ -10,6 +10,20 @@ import { parsePropertyEntries } from './properties.js';
  * into a Ferry job and its two addresses. ossimport answered a missing key
  * with a NullPointerException; here every problem is one line naming the file
  * and the key, and everything Ferry does differently is a warning.
+ *
+ * Where the mapping had to choose:
+ * - `isSkipExistFile` true and false both become overwrite `different` (see
+ *   `copySettings`): that is what ossimport's size + LastModified check is.
+ * - Incremental mode becomes a schedule of `UNTIL_STOPPED_RUNS` runs.
+ * - The destination keys are required like the source's: ossimport needs
+ *   them too, and a job that cannot write is better refused at import.
+ * - An endpoint without a scheme gets `https://`.
+ * - Settings left at ossimport's defaults (`maxMultiThreadScanDepth=1`) and
+ *   keys with no effect on the result (`workingDir`, `javaHeapMaxSize`,
+ *   `auditMode`, ...) are ignored silently; unknown keys too, unless they
+ *   look like a typo of a known one.
+ * - The job name comes from the caller, not from job.cfg's `jobName`
+ *   (every shipped sample says `local_test`).
  */
 
 type WithoutName<T> = T extends unknown ? Omit<T, 'name'> : never;

@@ -114,13 +114,16 @@ function encode(ch: string): string {
   return `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`;
 }
 
-/** Control characters, line breaks and backslashes, which must never appear raw. */
-const ALWAYS_ESCAPED = /[\u0000-\u001f\u007f\\\u2028\u2029\uFEFF]/;
+/** Control characters, line breaks, a byte-order mark and backslashes: never written raw. */
+function alwaysEscaped(ch: string): boolean {
+  const code = ch.charCodeAt(0);
+  return code < 0x20 || code === 0x7f || ch === '\\' || ch === '\u2028' || ch === '\u2029' || ch === '\uFEFF';
+}
 
 function escapeKey(key: string): string {
   let out = '';
   for (const ch of key) {
-    out += ALWAYS_ESCAPED.test(ch) || /[=:#!\s]/.test(ch) ? encode(ch) : ch;
+    out += alwaysEscaped(ch) || /[=:#!\s]/.test(ch) ? encode(ch) : ch;
   }
   return out;
 }
@@ -133,6 +136,6 @@ function escapeValue(value: string): string {
   let last = chars.length;
   while (last > first && /\s/.test(chars[last - 1]!)) last--;
   return chars
-    .map((ch, i) => (i < first || i >= last || ALWAYS_ESCAPED.test(ch) ? encode(ch) : ch))
+    .map((ch, i) => (i < first || i >= last || alwaysEscaped(ch) ? encode(ch) : ch))
     .join('');
 }
