@@ -4,3 +4,4 @@ export * from './object-info.js';
 export * from './keys.js';
 export * from './retry.js';
 export * from './etag.js';
+export * from './validate.js';

@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import { FerryError, usageError } from '../core/index.js';
+import { FerryError, flagOfPath, usageError, validate } from '../core/index.js';
 import { jobSpecSchema, type JobSpec, type JobSpecInput } from './job-spec.js';
 import type { DesiredState, JobState, RunKind } from './job-state.js';
 
@@ -98,7 +98,7 @@ export class JobRepository {
   constructor(private readonly db: Database.Database) {}
 
   create(input: JobSpecInput): JobRow {
-    const spec = jobSpecSchema.parse(input);
+    const spec = validate(jobSpecSchema, input, flagOfPath);
     const now = Date.now();
     try {
       this.db
@@ -127,7 +127,7 @@ export class JobRepository {
   }
 
   updateSpec(name: string, spec: JobSpec): void {
-    this.db.prepare(`UPDATE jobs SET spec_json = ?, updated_at = ? WHERE name = ?`).run(JSON.stringify(jobSpecSchema.parse(spec)), Date.now(), name);
+    this.db.prepare(`UPDATE jobs SET spec_json = ?, updated_at = ? WHERE name = ?`).run(JSON.stringify(validate(jobSpecSchema, spec, flagOfPath)), Date.now(), name);
   }
 
   setState(name: string, state: JobState, extra: { desired?: DesiredState | null; nextRunAt?: number | null } = {}): void {

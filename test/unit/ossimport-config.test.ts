@@ -52,7 +52,7 @@ const MiB = 1024 * 1024;
 const SAMPLE_JOB = {
   name: 'imported',
   copy: { overwrite: 'different', concurrency: 60, partConcurrency: 3, multipartThreshold: 150 * MiB, partSize: 50 * MiB },
-  tasks: { maxObjects: 10_000, maxBytes: 1_000_000_000, listConcurrency: 1 },
+  tasks: { maxObjects: 10_000, maxBytes: 1_000_000_000, listConcurrency: 1, listDepth: 1 },
   throttle: { bwlimit: String(100_000_000 * 1024) },
 };
 
@@ -251,7 +251,7 @@ describe('parseOssimportJob on the shipped samples', () => {
   it('et: the Express Connect options are warned about; the job is a local one', () => {
     const r = parse(cfg('et'));
     expect(r.src).toEqual({ type: 'local', path: '/home/user/oss/data/', prefix: '' });
-    expect(r.job.tasks).toEqual({ maxObjects: 5, maxBytes: 1_000_000_000, listConcurrency: 1 });
+    expect(r.job.tasks).toEqual({ maxObjects: 5, maxBytes: 1_000_000_000, listConcurrency: 1, listDepth: 1 });
     expect(r.warnings).toContain('job.cfg: isUseExpressTunnel: ignored; Ferry connects to the endpoints directly');
   });
 
@@ -341,7 +341,7 @@ describe('parseOssimportJob on edited samples', () => {
     expect(parse(s3).job.schedule).toBeUndefined();
   });
 
-  it('maps importSince, isSkipExistFile and the part size floor', () => {
+  it('maps importSince, isSkipExistFile, the part size floor and the scan depth', () => {
     expect(parse(withKey(s3, 'importSince', '1700000000')).job.copy?.sinceMs).toBe(1_700_000_000_000);
     expect(parse(s3).job.copy).not.toHaveProperty('sinceMs');
     // Both ossimport modes end with the destination equal to the source; see job-config.ts.
@@ -351,6 +351,10 @@ describe('parseOssimportJob on edited samples', () => {
     expect(small.job.copy?.partSize).toBe(MiB);
     expect(small.warnings).toContain('job.cfg: multipartUploadPartSize: raised to 1 MiB, the smallest part Ferry uploads');
     expect(parse(withKey(s3, 'taskObjectSizeLimit', '2g')).job.tasks?.maxBytes).toBe(2 * 1024 ** 3);
+    expect(parse(withKey(s3, 'maxMultiThreadScanDepth', '3')).job.tasks?.listDepth).toBe(3);
+    const deep = parse(withKey(s3, 'maxMultiThreadScanDepth', '20'));
+    expect(deep.job.tasks?.listDepth).toBe(8);
+    expect(deep.warnings).toContain("job.cfg: maxMultiThreadScanDepth: 20 lowered to 8, Ferry's maximum");
   });
 
   it('reads sys.properties: threads, throughput (0 is no limit), 2.1 slave* names; works without it', () => {

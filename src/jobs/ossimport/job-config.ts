@@ -18,8 +18,7 @@ import { parsePropertyEntries } from './properties.js';
  * - The destination keys are required like the source's: ossimport needs
  *   them too, and a job that cannot write is better refused at import.
  * - An endpoint without a scheme gets `https://`.
- * - Settings left at ossimport's defaults (`maxMultiThreadScanDepth=1`) and
- *   keys with no effect on the result (`workingDir`, `javaHeapMaxSize`,
+ * - Keys with no effect on the result (`workingDir`, `javaHeapMaxSize`,
  *   `auditMode`, ...) are ignored silently; unknown keys too, unless they
  *   look like a typo of a known one.
  * - The job name comes from the caller, not from job.cfg's `jobName`
@@ -331,10 +330,8 @@ function taskSettings(cfg: ConfigFile, warnings: string[]): NonNullable<JobSpecI
   if (maxBytes !== undefined) tasks.maxBytes = maxBytes;
   const scanThreads = cfg.wholeNumber('scanThreadCount', 1);
   if (scanThreads !== undefined) tasks.listConcurrency = clamp(cfg, 'scanThreadCount', scanThreads, 64, warnings);
-  const depth = cfg.wholeNumber('maxMultiThreadScanDepth', 1);
-  if (depth !== undefined && depth !== 1) {
-    warnings.push('job.cfg: maxMultiThreadScanDepth: ignored; Ferry lists in parallel by key ranges at any depth');
-  }
+  const depth = cfg.wholeNumber('maxMultiThreadScanDepth', 0);
+  if (depth !== undefined) tasks.listDepth = clamp(cfg, 'maxMultiThreadScanDepth', depth, 8, warnings);
   return tasks;
 }
 
