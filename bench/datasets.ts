@@ -15,6 +15,8 @@ export interface Dataset {
 }
 
 export interface Datasets {
+  /** One small object: what a run costs before any real work. */
+  one: Dataset;
   small: Dataset;
   rerun: Dataset;
   big: Dataset;
@@ -39,6 +41,7 @@ export function formatSize(bytes: number): string {
 const fmtCount = (n: number): string => n.toLocaleString('en-US');
 
 export async function uploadDatasets(s3: BenchS3, cfg: BenchConfig, log: (msg: string) => void): Promise<Datasets> {
+  const one = await s3.createBucket('src-one', 1);
   const small = await s3.createBucket('src-small', 1);
   const rerun = await s3.createBucket('src-rerun', 1);
   const big = await s3.createBucket('src-big', 1);
@@ -49,6 +52,7 @@ export async function uploadDatasets(s3: BenchS3, cfg: BenchConfig, log: (msg: s
     const s = (performance.now() - t0) / 1000;
     log(`  ${fmtCount(n)} × ${formatSize(size)} -> ${bucket} in ${s.toFixed(1)} s (${(n / s).toFixed(0)} objects/s)`);
   };
+  await s3.putMany(one, keys('one', 1), cfg.smallSize, 1);
   await upload(small, 'small', cfg.smallCount, cfg.smallSize);
   await upload(rerun, 'rerun', cfg.rerunCount, cfg.rerunSize);
   const t0 = performance.now();
@@ -64,6 +68,7 @@ export async function uploadDatasets(s3: BenchS3, cfg: BenchConfig, log: (msg: s
     label: `${fmtCount(count)} × ${formatSize(size)}`,
   });
   const sets = {
+    one: ds('one', one, 1, cfg.smallSize),
     small: ds('small', small, cfg.smallCount, cfg.smallSize),
     rerun: ds('rerun', rerun, cfg.rerunCount, cfg.rerunSize),
     big: ds('big', big, 1, cfg.bigBytes),

@@ -164,10 +164,36 @@ export function misses(rs: Ratio[], rows: Row[]): string[] {
   return out;
 }
 
-/** Where the client CPU went: observations derived from the numbers (no guessing beyond them). */
+/** Observations derived from the numbers only (nothing guessed beyond them). */
 export function observations(rows: Row[], cpuCount: number): string[] {
   const out: string[] = [];
-  for (const r of rows.filter((x) => x.tool === 'ferry')) {
+  const find = (id: string, tool: 'ferry' | 'rclone'): Row | undefined =>
+    rows.find((r) => r.scenario.id === id && r.tool === tool && (tool === 'ferry' || !r.label.includes('default')));
+  const fs = find('s', 'ferry');
+  const rs = find('s', 'rclone');
+  if (fs && rs) {
+    out.push(
+      `Fixed cost of one run (s): Ferry ${f(fs.wallS)} s wall, ${f(fs.cpuS)} s CPU, ${f(fs.rssMiB, 0)} MiB RSS; ` +
+        `rclone ${f(rs.wallS)} s, ${f(rs.cpuS)} s CPU, ${f(rs.rssMiB, 0)} MiB. It is included in every figure above.`,
+    );
+    for (const id of ['a', 'b', 'd0', 'd']) {
+      const fr = find(id, 'ferry');
+      const rr = find(id, 'rclone');
+      if (!fr || !rr || fr.scenario.unit !== 'objects') continue;
+      const n = fr.scenario.dataset.count;
+      const fw = fr.wallS - fs.wallS;
+      const rw = rr.wallS - rs.wallS;
+      const fc = ((fr.cpuS - fs.cpuS) * 1000) / n;
+      const rc = ((rr.cpuS - rs.cpuS) * 1000) / n;
+      if (fw <= 0 || rw <= 0) continue;
+      out.push(
+        `(${id}) without the fixed cost: Ferry ${num(n / fw)} objects/s and ${f(fc, 3)} CPU ms per object, ` +
+          `rclone${rr.label === 'rclone' ? '' : ` (${rr.label.replace(/^rclone\s*/, '')})`} ${num(n / rw)} objects/s and ${f(rc, 3)} ms: ` +
+          `throughput ×${f(rw / fw)}, CPU per object ×${f(fc / rc)}.`,
+      );
+    }
+  }
+  for (const r of rows.filter((x) => x.tool === 'ferry' && x.scenario.id !== 's')) {
     const cores = r.cpuS / r.wallS;
     if (cores >= 0.85) {
       out.push(
@@ -239,12 +265,14 @@ export function markdown(d: DocInput): string {
     '',
     'Throughput × > 1 and wall time × < 1 mean Ferry is faster; CPU × < 1 means Ferry uses less client CPU for the same objects.',
     'Targets: (a)(b)(c) Ferry throughput ≥ 1.2× rclone; (d) Ferry time ≤ 0.5× rclone; client CPU per object ≤ rclone\'s.',
-    '(d0) is the first copy that fills the destinations for (d): shown for information, no target.',
+    '(s) is a copy of one 4 KiB object, i.e. what a run costs before any real work (process start-up, opening the',
+    'stores, the listings); (d0) is the first copy that fills the destinations for (d). Both are shown for',
+    'information, with no target.',
     '',
     '## Missed targets',
     '',
     ...(missed.length ? missed.map((s) => `- ${s}`) : ['None: every target was met in this run.']),
-    ...(obs.length ? ['', 'Observations:', '', ...obs.map((s) => `- ${s}`)] : []),
+    ...(obs.length ? ['', 'Observations (computed from the figures above):', '', ...obs.map((s) => `- ${s}`)] : []),
     '',
     'Caveat: the Ceph server (mon, OSD with an in-memory store, RGW) runs on the same machine and shares its',
     `${m.cpuCount} CPUs with the client, so client CPU spent by one tool also slows the server it is waiting on;`,
@@ -261,6 +289,7 @@ export function markdown(d: DocInput): string {
     '',
     'Datasets (random bytes, uploaded with the AWS SDK by the benchmark into buckets of user 1, keys spread over 10 prefixes `…/dNN/`):',
     '',
+    `- one: ${d.datasets.one.label} — scenario (s)`,
     `- small: ${d.datasets.small.label} — scenarios (a) and (b)`,
     `- big: ${d.datasets.big.label} (uploaded as ${cfg.partSize / MiB} MiB parts) — scenario (c)`,
     `- rerun: ${d.datasets.rerun.label} — scenarios (d0) and (d)`,
@@ -275,7 +304,7 @@ export function markdown(d: DocInput): string {
     '  off by default (`--server-side-across-configs` not given). Ferry gets one address per bucket; it copies',
     '  server-side only when both addresses share endpoint and access key.',
     '- (b) uses user 1 for both buckets: rclone one remote, Ferry two addresses with the same keys, so both copy server-side.',
-    '- Every measured copy in (a), (b), (c) and (d0) goes into a fresh, empty bucket created just before it and deleted after it.',
+    '- Every measured copy in (s), (a), (b), (c) and (d0) goes into a fresh, empty bucket created just before it and deleted after it.',
     '- (d): each tool re-runs over the destination it filled itself in (d0). Ferry\'s default `--overwrite different`',
     '  compares size and checksum (ETag) from the listings; rclone\'s equivalent is `--checksum`, which is the primary',
     '  comparison. rclone\'s default (size + modification time, which reads each object\'s mtime metadata with a HEAD',
@@ -283,7 +312,7 @@ export function markdown(d: DocInput): string {
     '- Verification: after every run the tool must exit 0 and report the expected counts (Ferry\'s `--json` summary:',
     '  copied/skipped/failed; rclone\'s final JSON stats: transfers/checks/errors), and the destination is listed with the',
     '  AWS SDK: its object count and total bytes must equal the dataset\'s. A broken run aborts the benchmark.',
-    `- Order: (a) rclone first, (b) Ferry first, (c) rclone first, (d0) Ferry first, (d) rclone --checksum, Ferry,`,
+    `- Order: (s) Ferry first, (a) rclone first, (b) Ferry first, (c) rclone first, (d0) Ferry first, (d) rclone --checksum, Ferry,`,
     '  rclone default; with BENCH_REPEAT=N each further repetition reverses the previous order, so neither tool',
     '  always runs against a warmer server.',
     '- Measurement: each command runs under bench/rusage.py (python3): wall time around the child,',

@@ -3,6 +3,7 @@
 //   (a) BENCH_SMALL (5,000) × 4 KiB bucket→bucket, streamed (user 1 → user 2)
 //   (b) the same objects server-side (same user, two buckets)
 //   (c) one BENCH_BIG_MIB (1,024) MiB object, streamed (user 1 → user 2)
+//   (s) one 4 KiB object: the fixed start-up cost of a run (informational)
 //   (d) a re-run over BENCH_RERUN (20,000) × 1 KiB unchanged objects that each
 //       tool copied into its own destination first (that first copy is d0)
 //
@@ -70,7 +71,7 @@ async function main(): Promise<void> {
     const ctx: RunContext = { cfg, s3, tools: { ferry, rclone }, log, afterBigDelete: cephGcNow, serverCpu: cephCpuSampler() };
     const sc = scenarios(datasets);
     const results: ScenarioResult[] = [];
-    for (const s of [sc.a, sc.b, sc.c]) {
+    for (const s of [sc.s, sc.a, sc.b, sc.c]) {
       log(`scenario (${s.id}) ${s.title}`);
       results.push(await runFresh(ctx, s));
     }

@@ -73,8 +73,18 @@ export interface RunContext {
 const FERRY: Contender = { id: 'ferry', tool: 'ferry', label: 'Ferry', kind: {} };
 const RCLONE: Contender = { id: 'rclone', tool: 'rclone', label: 'rclone', kind: {} };
 
-export function scenarios(d: Datasets): { a: Scenario; b: Scenario; c: Scenario; d0: Scenario; d: Scenario } {
+export function scenarios(d: Datasets): { s: Scenario; a: Scenario; b: Scenario; c: Scenario; d0: Scenario; d: Scenario } {
   return {
+    s: {
+      id: 's',
+      title: `start-up: ${d.one.label} object, streamed (user 1 → user 2): the fixed cost of one run`,
+      dataset: d.one,
+      dstUser: 2,
+      unit: 'objects',
+      contenders: [FERRY, RCLONE],
+      targets: {},
+      info: true,
+    },
     a: {
       id: 'a',
       title: `${d.small.label} bucket→bucket, streamed (user 1 → user 2)`,

@@ -112,3 +112,37 @@ describe('ferry job (local folders)', () => {
     });
   }
 });
+
+describe('ferry job import (ossimport job.cfg)', () => {
+  const fixture = (type: string): string => join(import.meta.dirname, '../fixtures/ossimport', type, 'job.cfg');
+  const sys = join(import.meta.dirname, '../fixtures/ossimport/sys.properties');
+
+  it('creates the job and its two addresses, secrets sealed', async () => {
+    const cli = new FerryCli();
+    const r = await cli.ok(0, 'job', 'import', fixture('oss'), '--sys', sys, '--name', 'mig');
+    expect(r.out).toContain('imported job "mig": mig-src -> mig-dst');
+    const status = (await cli.ok(0, 'job', 'status', 'mig', '--json')).json<{ src: string; dst: string; state: string }>();
+    expect(status).toMatchObject({ src: 'mig-src', dst: 'mig-dst', state: 'created' });
+    const shown = (await cli.ok(0, 'address', 'show', 'mig-src', '--json')).out;
+    expect(shown).toContain('"provider": "oss"');
+    const cfg = readFileSync(fixture('oss'), 'utf8');
+    const secret = /srcSecretKey=(.*)/.exec(cfg)?.[1]?.trim() ?? '';
+    expect(secret.length).toBeGreaterThan(4);
+    expect(shown).not.toContain(secret);
+  });
+
+  it('refuses a malformed or unsupported job.cfg with one line and creates nothing', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ferry-import-'));
+    const broken = join(dir, 'job.cfg');
+    writeFileSync(broken, readFileSync(fixture('s3'), 'utf8').replace(/^destBucket=.*$/m, ''));
+    const cli = new FerryCli();
+    const r = await cli.run('job', 'import', broken, '--name', 'x');
+    expect(r.code).toBe(2);
+    expect(r.err.trim()).toMatch(/^ferry: job\.cfg: missing destBucket/);
+    const youpai = await cli.run('job', 'import', fixture('youpai'), '--name', 'y');
+    expect(youpai.code).toBe(2);
+    expect(youpai.err).toMatch(/srcType: "youpai" is not supported/);
+    expect((await cli.ok(0, 'address', 'list', '--json')).json<unknown[]>()).toEqual([]);
+    expect((await cli.ok(0, 'job', 'list', '--json')).json<unknown[]>()).toEqual([]);
+  });
+});

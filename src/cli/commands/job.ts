@@ -1,10 +1,11 @@
 import { createWriteStream } from 'node:fs';
-import { rm } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import { once } from 'node:events';
 import type { Command } from 'commander';
 import { FerryError, usageError } from '../../core/index.js';
 import { Progress } from '../../engine/index.js';
 import { nextCronTime, parseCron } from '../../jobs/cron.js';
+import { parseOssimportJob } from '../../jobs/ossimport/index.js';
 import { jobDir, runDir } from '../../jobs/job-paths.js';
 import { runJob, type RunJobResult } from '../../jobs/job-runner.js';
 import { ACTIVE_STATES, HEARTBEAT_STALE_MS } from '../../jobs/job-state.js';
@@ -38,6 +39,36 @@ export function registerJobCommands(program: Command, ctx: CliContext, setExit: 
         // `ferry serve` starts an --every job at once and a --cron job at its next time.
         if (schedule) j.jobs.setState(name, 'created', { nextRunAt: 'every' in schedule ? Date.now() : (nextCronTime(parseCron(schedule.cron), Date.now()) ?? null) });
         ctx.stdout.write(`created job "${created.name}": ${created.spec.src} -> ${created.spec.dst}\n`);
+      });
+    });
+
+  job
+    .command('import')
+    .description('Create a job (and its two addresses) from an ossimport job.cfg.')
+    .argument('<job.cfg>', 'ossimport job configuration')
+    .option('--sys <file>', 'ossimport sys.properties (threads, throughput, multipart sizes)')
+    .option('--name <name>', 'job name (default: ossimport)', 'ossimport')
+    .action(async (file: string, flags: Flags) => {
+      const name = String(flags.name);
+      const read = async (path: string, field: string): Promise<string> => {
+        try {
+          return await readFile(path, 'utf8');
+        } catch (err) {
+          throw usageError(field, `cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? 'error'}`);
+        }
+      };
+      const parsed = parseOssimportJob(await read(file, 'job.cfg'), flags.sys ? await read(String(flags.sys), '--sys') : undefined, name);
+      await withJobs(ctx, (j) => {
+        const srcName = `${name}-src`;
+        const dstName = `${name}-dst`;
+        // One transaction: a refused job leaves no half-made addresses behind.
+        j.home.db.transaction(() => {
+          j.addresses.add({ ...parsed.src, name: srcName });
+          j.addresses.add({ ...parsed.dst, name: dstName });
+          j.jobs.create({ ...parsed.job, name, src: srcName, dst: dstName });
+        })();
+        for (const w of parsed.warnings) ctx.stderr.write(`warning: ${w}\n`);
+        ctx.stdout.write(`imported job "${name}": ${srcName} -> ${dstName} (addresses created; secrets stored encrypted)\n`);
       });
     });
 
