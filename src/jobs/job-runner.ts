@@ -56,6 +56,8 @@ export async function runJob(input: RunJobInput): Promise<RunJobResult> {
   const jobs = new JobRepository(db);
   const owner = `${hostname()}:${process.pid}`;
   const job = jobs.get(name);
+  // A holder on this machine whose process is gone (kill -9) need not wait out the heartbeat.
+  if (job.owner !== null && ownerIsDeadHere(job.owner)) jobs.release(name, job.owner);
   if (!jobs.claim(name, owner, Date.now() - HEARTBEAT_STALE_MS)) {
     throw new FerryError('USAGE', `job "${name}" is running in another process (${job.owner ?? 'unknown'}); use ferry job pause/stop`, { fatal: true, field: 'NAME' });
   }
@@ -64,6 +66,19 @@ export async function runJob(input: RunJobInput): Promise<RunJobResult> {
     return await executeRun(input, jobs, jobs.get(name), run, owner);
   } finally {
     jobs.release(name, owner);
+  }
+}
+
+function ownerIsDeadHere(owner: string): boolean {
+  const at = owner.lastIndexOf(':');
+  if (owner.slice(0, at) !== hostname()) return false;
+  const pid = Number(owner.slice(at + 1));
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return false;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'ESRCH';
   }
 }
 
