@@ -101,3 +101,21 @@ export function cephCpuSampler(): (() => number) | undefined {
     return ticks / hz;
   };
 }
+
+/**
+ * Busy CPU seconds of the whole machine so far (all CPUs, from /proc/stat),
+ * or undefined off Linux. Sampled around each run, minus the client's and
+ * Ceph's own CPU, it shows how much else was running: other work on a shared
+ * machine skews a run, and the report says so rather than hiding it.
+ */
+export function machineCpuSampler(): (() => number) | undefined {
+  if (!existsSync('/proc/stat')) return undefined;
+  const hz = Number(run('getconf', ['CLK_TCK'])) || 100;
+  return () => {
+    const line = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0] ?? '';
+    // cpu user nice system idle iowait irq softirq steal ...
+    const v = line.trim().split(/\s+/).slice(1).map(Number);
+    const busy = (v[0] ?? 0) + (v[1] ?? 0) + (v[2] ?? 0) + (v[5] ?? 0) + (v[6] ?? 0) + (v[7] ?? 0);
+    return busy / hz;
+  };
+}

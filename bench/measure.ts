@@ -25,6 +25,8 @@ export interface Measurement {
   maxRssKiB: number;
   /** CPU seconds the local Ceph daemons used meanwhile (when they run on this machine). */
   serverCpuS?: number;
+  /** CPU seconds everything else on the machine used meanwhile (other workloads; ideally ~0). */
+  otherCpuS?: number;
   stdout: string;
   stderr: string;
 }
@@ -69,10 +71,14 @@ export function median(xs: readonly number[]): number {
 }
 
 /** Each metric's median over the runs (so one slow outlier cannot skew any of them). */
-export function medianOf(runs: readonly Measurement[]): Pick<Measurement, 'wallS' | 'userS' | 'sysS' | 'cpuS' | 'maxRssKiB' | 'serverCpuS'> {
-  const server = runs.map((r) => r.serverCpuS).filter((x): x is number => x !== undefined);
+export function medianOf(runs: readonly Measurement[]): Pick<Measurement, 'wallS' | 'userS' | 'sysS' | 'cpuS' | 'maxRssKiB' | 'serverCpuS' | 'otherCpuS'> {
+  const opt = (pick: (r: Measurement) => number | undefined): number | undefined => {
+    const xs = runs.map(pick).filter((x): x is number => x !== undefined);
+    return xs.length === runs.length && runs.length > 0 ? median(xs) : undefined;
+  };
   return {
-    serverCpuS: server.length === runs.length && runs.length > 0 ? median(server) : undefined,
+    serverCpuS: opt((r) => r.serverCpuS),
+    otherCpuS: opt((r) => r.otherCpuS),
     wallS: median(runs.map((r) => r.wallS)),
     userS: median(runs.map((r) => r.userS)),
     sysS: median(runs.map((r) => r.sysS)),

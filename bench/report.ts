@@ -19,6 +19,7 @@ export interface Row {
   sysS: number;
   rssMiB: number;
   serverCpuS: number | undefined;
+  otherCpuS: number | undefined;
   /** objects/s or MiB/s. */
   throughput: number;
   /** CPU ms per object (objects), or CPU s per GiB (bytes). */
@@ -53,6 +54,7 @@ export function toRow(sc: Scenario, r: ContenderResult): Row {
     sysS: m.sysS,
     rssMiB: m.maxRssKiB / 1024,
     serverCpuS: m.serverCpuS,
+    otherCpuS: m.otherCpuS,
     throughput: sc.unit === 'bytes' ? ds.bytes / MiB / m.wallS : ds.count / m.wallS,
     cpuPerUnit: sc.unit === 'bytes' ? m.cpuS / (ds.bytes / GiB) : (m.cpuS * 1000) / ds.count,
   };
@@ -99,8 +101,13 @@ function table(head: string[], body: string[][]): string {
 
 export function resultsTable(rows: Row[]): string {
   const server = rows.some((r) => r.serverCpuS !== undefined);
+  const other = rows.some((r) => r.otherCpuS !== undefined);
   return table(
-    ['Scenario', 'Tool', 'Wall s', 'Throughput', 'Client CPU s (user+sys)', 'CPU per object', 'CPU cores busy', 'Peak RSS MiB', ...(server ? ['Ceph CPU s'] : [])],
+    [
+      'Scenario', 'Tool', 'Wall s', 'Throughput', 'Client CPU s (user+sys)', 'CPU per object', 'CPU cores busy', 'Peak RSS MiB',
+      ...(server ? ['Ceph CPU s'] : []),
+      ...(other ? ['Other CPU s'] : []),
+    ],
     rows.map((r) => {
       const bytes = r.scenario.unit === 'bytes';
       return [
@@ -113,6 +120,7 @@ export function resultsTable(rows: Row[]): string {
         f(r.cpuS / r.wallS),
         f(r.rssMiB, 0),
         ...(server ? [r.serverCpuS === undefined ? '-' : f(r.serverCpuS)] : []),
+        ...(other ? [r.otherCpuS === undefined ? '-' : f(r.otherCpuS)] : []),
       ];
     }),
   );
@@ -193,6 +201,14 @@ export function observations(rows: Row[], cpuCount: number): string[] {
       );
     }
   }
+  for (const r of rows) {
+    if (r.otherCpuS !== undefined && r.otherCpuS > 0.1 * r.wallS * cpuCount && r.otherCpuS > 0.5) {
+      out.push(
+        `(${r.scenario.id}) ${r.label}: other work on the machine used ${f(r.otherCpuS)} CPU s during this ` +
+          `${f(r.wallS)} s run (${f((100 * r.otherCpuS) / (r.wallS * cpuCount), 0)}% of the machine): this figure is disturbed.`,
+      );
+    }
+  }
   for (const r of rows.filter((x) => x.tool === 'ferry' && x.scenario.id !== 's')) {
     const cores = r.cpuS / r.wallS;
     if (cores >= 0.85) {
@@ -257,6 +273,8 @@ export function markdown(d: DocInput): string {
     '',
     '"Client CPU" is user + system time of the tool\'s process and its children; "CPU cores busy" is that divided by wall time.',
     '"Ceph CPU" is the CPU time the local Ceph daemons (radosgw, OSD, mon) used during the run: the work the tool made the server do.',
+    '"Other CPU" is what everything else on the machine used meanwhile (busy time from /proc/stat minus the two above):',
+    'near 0 means the run had the machine to itself; a large value means other work competed for the CPUs.',
     `Peak RSS includes a floor of about ${f(d.rssFloorMiB, 0)} MiB from the measuring wrapper (what \`true\` shows under it).`,
     '',
     '## Ferry / rclone',
@@ -347,7 +365,7 @@ export function markdown(d: DocInput): string {
     '```',
     '',
     'Knobs: BENCH_SMALL (default 5000), BENCH_RERUN (20000), BENCH_BIG_MIB (1024), BENCH_REPEAT (1),',
-    'BENCH_DOC (output file; empty to skip writing it). The benchmark creates only buckets named `ferry-bench-*`',
+    'BENCH_DOC (output file; empty to skip writing it). The benchmark creates only buckets named `fbench-<run id>-*`',
     'and deletes them (emptied first) at the end, also after a failure; leftovers of a killed run are deleted at the',
     'next start.',
     '',

@@ -14,12 +14,15 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadConfig, loadS3Server } from './config.js';
 import { uploadDatasets } from './datasets.js';
-import { cephCpuSampler, cephGcNow, describeMachine } from './machine.js';
+import { cephCpuSampler, cephGcNow, describeMachine, machineCpuSampler } from './machine.js';
 import { measure } from './measure.js';
 import { markdown, misses, observations, ratios, ratiosTable, resultsTable, toRow } from './report.js';
 import { BenchS3 } from './s3.js';
 import { runFresh, runRerun, scenarios, type RunContext, type ScenarioResult } from './scenarios.js';
 import { Ferry, Rclone } from './tools.js';
+
+// The AWS SDK's once-per-process notice about Node < 22 (also silenced for Ferry's runs by inheritance).
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const log = (msg: string): void => {
@@ -68,7 +71,10 @@ async function main(): Promise<void> {
     log(`uploading datasets to ${server.endpoint} (run id ${s3.runId})`);
     const datasets = await uploadDatasets(s3, cfg, log);
 
-    const ctx: RunContext = { cfg, s3, tools: { ferry, rclone }, log, afterBigDelete: cephGcNow, serverCpu: cephCpuSampler() };
+    const ctx: RunContext = { cfg, s3, tools: { ferry, rclone }, log, afterBigDelete: cephGcNow,
+      serverCpu: cephCpuSampler(),
+      machineCpu: machineCpuSampler(),
+    };
     const sc = scenarios(datasets);
     const results: ScenarioResult[] = [];
     for (const s of [sc.s, sc.a, sc.b, sc.c]) {

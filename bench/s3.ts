@@ -23,8 +23,13 @@ import { userKeys, type S3Server } from './config.js';
 /** 1 = the first user, 2 = the second (a different owner). */
 export type User = 1 | 2;
 
-/** Every benchmark bucket starts with this; leftovers of an aborted run are deleted by it. */
-export const BUCKET_PREFIX = 'ferry-bench-';
+/**
+ * Every benchmark bucket is `fbench-<run id>-<label>`; leftovers of an aborted
+ * run are recognised by LEFTOVER. (Not `ferry-…`: integration tests create and
+ * sweep buckets of that shape on the same server.)
+ */
+export const BUCKET_PREFIX = 'fbench-';
+const LEFTOVER = /^fbench-[a-z0-9]{10,16}-[a-z0-9-]+$/;
 
 /** Runs `fn` over `items` with at most `limit` in flight; rejects on the first error. */
 export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
@@ -73,7 +78,7 @@ export class BenchS3 {
     return u === 1 ? this.clients[0] : this.clients[1];
   }
 
-  /** Creates `ferry-bench-<run id>-<label>` owned by `u`. */
+  /** Creates `fbench-<run id>-<label>` owned by `u`. */
   async createBucket(label: string, u: User): Promise<string> {
     const name = `${BUCKET_PREFIX}${this.runId}-${label}`.toLowerCase().replace(/[^a-z0-9-]+/g, '-').slice(0, 63).replace(/-+$/, '');
     await this.client(u).send(new CreateBucketCommand({ Bucket: name }));
@@ -179,13 +184,13 @@ export class BenchS3 {
     return failed;
   }
 
-  /** Deletes `ferry-bench-*` buckets left behind by an earlier, aborted benchmark run. */
+  /** Deletes `fbench-<run id>-*` buckets left behind by an earlier, aborted benchmark run. */
   async deleteLeftovers(): Promise<string[]> {
     const gone: string[] = [];
     for (const u of [1, 2] as const) {
       const res = await this.client(u).send(new ListBucketsCommand({}));
       for (const b of res.Buckets ?? []) {
-        if (b.Name?.startsWith(BUCKET_PREFIX)) {
+        if (b.Name && LEFTOVER.test(b.Name)) {
           await this.deleteBucket(b.Name, u);
           gone.push(b.Name);
         }

@@ -66,6 +66,8 @@ export interface RunContext {
   log: (msg: string) => void;
   /** Cumulative CPU seconds of the Ceph daemons, when they run on this machine. */
   serverCpu?: (() => number) | undefined;
+  /** Cumulative busy CPU seconds of the whole machine. */
+  machineCpu?: (() => number) | undefined;
   /** Called after a big destination was deleted (lets the server reclaim the space now). */
   afterBigDelete?: () => void;
 }
@@ -151,8 +153,12 @@ function command(ctx: RunContext, c: Contender, src: Dataset, dst: { bucket: str
 /** measure(), plus the Ceph daemons' CPU seconds during the run. */
 async function measured(ctx: RunContext, cmd: string[], env: NodeJS.ProcessEnv): Promise<Measurement> {
   const before = ctx.serverCpu?.();
+  const machineBefore = ctx.machineCpu?.();
   const m = await measure(cmd, { env });
   if (before !== undefined && ctx.serverCpu) m.serverCpuS = ctx.serverCpu() - before;
+  if (machineBefore !== undefined && ctx.machineCpu) {
+    m.otherCpuS = Math.max(0, ctx.machineCpu() - machineBefore - m.cpuS - (m.serverCpuS ?? 0));
+  }
   return m;
 }
 
@@ -184,7 +190,8 @@ function orderFor(sc: Scenario, rep: number): Contender[] {
 
 function describe(m: Measurement): string {
   const server = m.serverCpuS === undefined ? '' : `, Ceph ${m.serverCpuS.toFixed(2)} s CPU`;
-  return `${m.wallS.toFixed(2)} s wall, ${m.cpuS.toFixed(2)} s CPU, ${(m.maxRssKiB / 1024).toFixed(0)} MiB RSS${server}`;
+  const other = m.otherCpuS === undefined ? '' : `, other ${m.otherCpuS.toFixed(2)} s CPU`;
+  return `${m.wallS.toFixed(2)} s wall, ${m.cpuS.toFixed(2)} s CPU, ${(m.maxRssKiB / 1024).toFixed(0)} MiB RSS${server}${other}`;
 }
 
 /** Scenarios a, b, c: each measured run copies into a fresh bucket, which is deleted once verified. */
