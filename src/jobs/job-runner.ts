@@ -1,10 +1,11 @@
 import { hostname } from 'node:os';
 import { setMaxListeners } from 'node:events';
 import type Database from 'better-sqlite3';
-import { describeError, FerryError, isFatal, isFerryError } from '../core/index.js';
+import { describeError, FerryError, isFerryError } from '../core/index.js';
 import { Progress, type CopyOptions } from '../engine/index.js';
 import { DEFAULT_COPY_OPTIONS } from '../engine/copy-options.js';
-import { transferObject, type TransferContext } from '../engine/transfer/index.js';
+import type { TransferContext } from '../engine/transfer/index.js';
+import { copyItem } from './copy-item.js';
 import { checksumTraits, isWritable, type ObjectStore, type StoreSpec } from '../stores/index.js';
 import { providerQuirks } from '../stores/s3/index.js';
 import { createKeyFilter } from '../util/index.js';
@@ -199,7 +200,7 @@ async function executeRun(input: RunJobInput, jobs: JobRepository, job: JobRow, 
         abort.abort(err);
       });
       jobs.setState(name, 'migrating');
-      await executeTasks({ store, ctx, options, owner, abort, progress, isListingDone: () => listingDone, onFatal: (err) => { fatal ??= err; abort.abort(err); }, throttle: throttle.throttle });
+      await executeTasks({ store, ctx, options, owner, abort, progress, isListingDone: () => listingDone, onFatal: (err) => { fatal ??= err; abort.abort(err); } });
       await listed.catch(() => undefined);
     } finally {
       clearInterval(control);
@@ -248,7 +249,6 @@ interface ExecuteInput {
   progress: Progress;
   isListingDone: () => boolean;
   onFatal: (err: unknown) => void;
-  throttle: TransferContext['throttle'];
 }
 
 /**
@@ -269,29 +269,9 @@ async function executeTasks(input: ExecuteInput): Promise<void> {
   flusher.unref();
   const runningTasks = new Set<Promise<void>>();
 
-  const copyItem = async (item: TaskItem): Promise<void> => {
-    const startedAt = Date.now();
-    try {
-      await input.throttle?.objects?.take(1, abort.signal);
-      const out = await transferObject(ctx, item);
-      progress.copied++;
-      buffer.push({
-        key: item.key, status: 'migrated', size: out.object.size, srcEtag: out.object.etag, srcCrc64: out.crc64,
-        dstEtag: out.dstEtag, dstCrc64: out.dstCrc64, srcMtimeMs: out.object.mtimeMs, startedAt, endedAt: Date.now(),
-        reason: item.reason, attempts: out.attempts,
-      });
-    } catch (err) {
-      if (abort.signal.aborted) return;
-      if (isFatal(err)) {
-        input.onFatal(err);
-        return;
-      }
-      progress.failed++;
-      buffer.push({
-        key: item.key, status: 'failed', size: item.size, srcEtag: item.etag, srcMtimeMs: item.mtimeMs, startedAt, endedAt: Date.now(),
-        reason: item.reason, error: describeError(err), attempts: options.attempts,
-      });
-    }
+  const copyOne = async (item: TaskItem): Promise<void> => {
+    const row = await copyItem({ ctx, progress, onFatal: input.onFatal }, item);
+    if (row) buffer.push(row);
   };
 
   const runTask = async (seq: number): Promise<void> => {
@@ -306,7 +286,7 @@ async function executeTasks(input: ExecuteInput): Promise<void> {
         slots.release();
         break;
       }
-      inFlight.push(copyItem(item).finally(() => slots.release()));
+      inFlight.push(copyOne(item).finally(() => slots.release()));
     }
     await Promise.all(inFlight);
     flush();

@@ -1,0 +1,42 @@
+import { describeError, isFatal } from '../core/index.js';
+import type { Progress } from '../engine/index.js';
+import { transferObject, type TransferContext } from '../engine/transfer/index.js';
+import type { ResultRow, TaskItem } from './run-store.js';
+
+export interface CopyItemDeps {
+  ctx: TransferContext;
+  progress: Progress;
+  /** A fatal error (access denied, no such bucket) ends the whole run. */
+  onFatal: (err: unknown) => void;
+}
+
+/**
+ * Copies one task item and returns its report row, or undefined when the
+ * run was interrupted (the item stays unfinished and is copied on resume).
+ * Used by the in-process runner and by queue workers alike.
+ */
+export async function copyItem(deps: CopyItemDeps, item: TaskItem): Promise<ResultRow | undefined> {
+  const { ctx, progress } = deps;
+  const startedAt = Date.now();
+  try {
+    await ctx.throttle?.objects?.take(1, ctx.signal);
+    const out = await transferObject(ctx, item);
+    progress.copied++;
+    return {
+      key: item.key, status: 'migrated', size: out.object.size, srcEtag: out.object.etag, srcCrc64: out.crc64,
+      dstEtag: out.dstEtag, dstCrc64: out.dstCrc64, srcMtimeMs: out.object.mtimeMs, startedAt, endedAt: Date.now(),
+      reason: item.reason, attempts: out.attempts,
+    };
+  } catch (err) {
+    if (ctx.signal?.aborted) return undefined;
+    if (isFatal(err)) {
+      deps.onFatal(err);
+      return undefined;
+    }
+    progress.failed++;
+    return {
+      key: item.key, status: 'failed', size: item.size, srcEtag: item.etag, srcMtimeMs: item.mtimeMs, startedAt, endedAt: Date.now(),
+      reason: item.reason, error: describeError(err), attempts: ctx.options.attempts,
+    };
+  }
+}
