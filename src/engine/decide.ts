@@ -16,6 +16,12 @@ export interface DecideContext {
   dstEtagIsMd5: boolean;
   /** Storage classes that cannot be read without a restore. */
   archiveClasses: ReadonlySet<string>;
+  /**
+   * An incremental run's lower bound (the previous run's start): unlike
+   * `sinceMs` it does not skip an object missing at the destination, so an
+   * object that failed in an earlier run is still copied.
+   */
+  incrementalSinceMs?: number | undefined;
 }
 
 /**
@@ -28,6 +34,7 @@ export function decide(src: ObjectInfo, dst: ObjectInfo | undefined, ctx: Decide
   const { options } = ctx;
   if (options.filter && !options.filter(src.key)) return { action: 'skip', reason: 'filtered' };
   if (options.sinceMs !== undefined && src.mtimeMs < options.sinceMs) return { action: 'skip', reason: 'before-since' };
+  if (dst && ctx.incrementalSinceMs !== undefined && src.mtimeMs < ctx.incrementalSinceMs) return { action: 'skip', reason: 'before-since' };
   if (src.storageClass && ctx.archiveClasses.has(src.storageClass)) return { action: 'skip', reason: 'archived' };
   if (!dst) return { action: 'copy', reason: 'missing' };
 

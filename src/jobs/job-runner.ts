@@ -1,4 +1,3 @@
-import { hostname } from 'node:os';
 import { setMaxListeners } from 'node:events';
 import type Database from 'better-sqlite3';
 import { describeError, FerryError, isFerryError } from '../core/index.js';
@@ -15,9 +14,11 @@ import type { JobSpec } from './job-spec.js';
 import { listRun } from './run-lister.js';
 import { RunStore, type ResultRow, type TaskItem } from './run-store.js';
 import { Semaphore } from './semaphore.js';
+import type { TaskExecutor, TaskExecutorInput } from './task-executor.js';
 import { UploadTable } from './upload-table.js';
 import { buildThrottle, type JobThrottle } from './job-throttle.js';
 import { nextCronTime, parseCron } from './cron.js';
+import { ownerIsDeadHere, thisOwner } from './job-owner.js';
 
 export interface RunJobInput {
   db: Database.Database;
@@ -35,6 +36,8 @@ export interface RunJobInput {
   /** Called when the run ends, to write its reports. */
   onRunEnd?: (run: RunRow) => Promise<void>;
   log?: (line: string) => void;
+  /** Who copies the tasks. @defaultValue this process (`ferry serve --queue` passes queue workers) */
+  executor?: TaskExecutor;
 }
 
 export interface RunJobResult {
@@ -55,7 +58,7 @@ const FLUSH_MS = 250;
 export async function runJob(input: RunJobInput): Promise<RunJobResult> {
   const { db, name } = input;
   const jobs = new JobRepository(db);
-  const owner = `${hostname()}:${process.pid}`;
+  const owner = thisOwner();
   const job = jobs.get(name);
   // A holder on this machine whose process is gone (kill -9) need not wait out the heartbeat.
   if (job.owner !== null && ownerIsDeadHere(job.owner)) jobs.release(name, job.owner);
@@ -67,19 +70,6 @@ export async function runJob(input: RunJobInput): Promise<RunJobResult> {
     return await executeRun(input, jobs, jobs.get(name), run, owner);
   } finally {
     jobs.release(name, owner);
-  }
-}
-
-function ownerIsDeadHere(owner: string): boolean {
-  const at = owner.lastIndexOf(':');
-  if (owner.slice(0, at) !== hostname()) return false;
-  const pid = Number(owner.slice(at + 1));
-  if (!Number.isInteger(pid) || pid <= 0) return false;
-  try {
-    process.kill(pid, 0);
-    return false;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'ESRCH';
   }
 }
 
@@ -144,6 +134,7 @@ async function executeRun(input: RunJobInput, jobs: JobRepository, job: JobRow, 
 
     // Control loop: heartbeat, live progress, pause/stop requests and throttle changes from other processes.
     const initialListRequests = run.listRequests;
+    let latestSpec = spec;
     const control = setInterval(() => {
       try {
         jobs.heartbeat(name, owner);
@@ -162,6 +153,7 @@ async function executeRun(input: RunJobInput, jobs: JobRepository, job: JobRow, 
           abort.abort(new FerryError('INTERNAL', now.desired === 'pause' ? 'paused' : 'stopped'));
         }
         throttle?.update(now.spec);
+        latestSpec = now.spec;
       } catch (err) {
         log(`control loop: ${describeError(err)}`);
       }
@@ -172,7 +164,9 @@ async function executeRun(input: RunJobInput, jobs: JobRepository, job: JobRow, 
       const listing = run.kind === 'retry' ? seedRetry(db, name, run, store) : run.listingDone ? Promise.resolve() : listRun({
         store, src, dst,
         decide: {
-          options: { overwrite: options.overwrite, sinceMs: run.sinceMs ?? undefined, filter: options.filter },
+          // The user's --since is strict; an incremental run's bound still copies what is missing.
+          options: { overwrite: options.overwrite, sinceMs: spec.copy.sinceMs, filter: options.filter },
+          incrementalSinceMs: run.kind === 'incremental' ? (run.sinceMs ?? undefined) : undefined,
           srcEtagIsMd5: ctx.srcTraits.etagIsMd5,
           dstEtagIsMd5: ctx.dstTraits.etagIsMd5,
           archiveClasses: new Set(srcSpec.type === 's3' ? providerQuirks(srcSpec.provider).archiveClasses : []),
@@ -200,7 +194,10 @@ async function executeRun(input: RunJobInput, jobs: JobRepository, job: JobRow, 
         abort.abort(err);
       });
       jobs.setState(name, 'migrating');
-      await executeTasks({ store, ctx, options, owner, abort, progress, isListingDone: () => listingDone, onFatal: (err) => { fatal ??= err; abort.abort(err); } });
+      await (input.executor ?? IN_PROCESS).execute({
+        job: name, run: run.number, runStartedAt: run.startedAt, spec: () => latestSpec, srcSpec, dstSpec, log,
+        store, ctx, options, owner, abort, progress, isListingDone: () => listingDone, onFatal: (err) => { fatal ??= err; abort.abort(err); },
+      });
       await listed.catch(() => undefined);
     } finally {
       clearInterval(control);
@@ -240,16 +237,7 @@ function isPauseError(err: unknown): boolean {
   return isFerryError(err) && err.code === 'INTERNAL' && (err.message === 'paused' || err.message === 'stopped');
 }
 
-interface ExecuteInput {
-  store: RunStore;
-  ctx: TransferContext;
-  options: CopyOptions;
-  owner: string;
-  abort: AbortController;
-  progress: Progress;
-  isListingDone: () => boolean;
-  onFatal: (err: unknown) => void;
-}
+type ExecuteInput = Pick<TaskExecutorInput, 'store' | 'ctx' | 'options' | 'owner' | 'abort' | 'progress' | 'isListingDone' | 'onFatal'>;
 
 /**
  * Copies the run's tasks as listing produces them, `concurrency` objects in
@@ -316,6 +304,8 @@ async function executeTasks(input: ExecuteInput): Promise<void> {
   }
 }
 
+const IN_PROCESS: TaskExecutor = { execute: executeTasks };
+
 /** A retry run's tasks are the failed objects of the last run before it. */
 async function seedRetry(db: Database.Database, name: string, run: RunRow, store: RunStore): Promise<void> {
   if (run.listingDone) return;
@@ -359,7 +349,7 @@ function listRequestsOf(store: ObjectStore): number {
   return typeof n === 'number' ? n : 0;
 }
 
-export function copyOptions(spec: JobSpec): CopyOptions {
+export function copyOptions(spec: Pick<JobSpec, 'copy'>): CopyOptions {
   const c = spec.copy;
   return {
     ...DEFAULT_COPY_OPTIONS,

@@ -2,7 +2,7 @@
 // so a test can watch a job running in a child process (to know when to
 // kill it) and check what it recorded. Never writes.
 import Database from 'better-sqlite3';
-import { HEARTBEAT_STALE_MS } from '../../src/jobs/job-state.js';
+import type { TaskState } from '../../src/jobs/job-state.js';
 
 export interface JobDbRow {
   name: string;
@@ -53,10 +53,10 @@ export class JobDb {
   }
 
   /** Task counts by state in the job's current run. */
-  tasks(name: string): Record<string, number> {
+  tasks(name: string): Record<TaskState, number> {
     const run = this.job(name)?.current_run;
-    const out: Record<string, number> = { open: 0, pending: 0, running: 0, succeeded: 0, failed: 0 };
-    for (const r of this.all<{ state: string; n: number }>(`SELECT state, COUNT(*) AS n FROM tasks WHERE job = ? AND run = ? GROUP BY state`, name, run)) out[r.state] = r.n;
+    const out: Record<TaskState, number> = { open: 0, pending: 0, running: 0, succeeded: 0, failed: 0 };
+    for (const r of this.all<{ state: TaskState; n: number }>(`SELECT state, COUNT(*) AS n FROM tasks WHERE job = ? AND run = ? GROUP BY state`, name, run)) out[r.state] = r.n;
     return out;
   }
 
@@ -75,21 +75,4 @@ export async function waitFor<T>(what: string, check: () => T | undefined | fals
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise((r) => setTimeout(r, everyMs));
   }
-}
-
-/**
- * After a kill -9 the job is still claimed by the dead process until its
- * heartbeat is older than HEARTBEAT_STALE_MS; `job start` refuses to run it
- * before. Waits for that moment.
- */
-export async function waitUntilClaimable(db: JobDb, name: string): Promise<void> {
-  await waitFor(
-    `job ${name}'s heartbeat to go stale`,
-    () => {
-      const j = db.job(name);
-      return j !== undefined && (j.owner === null || j.heartbeat_at === null || j.heartbeat_at < Date.now() - HEARTBEAT_STALE_MS - 200);
-    },
-    HEARTBEAT_STALE_MS + 10_000,
-    200,
-  );
 }

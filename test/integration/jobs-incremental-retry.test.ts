@@ -171,7 +171,7 @@ describe.skipIf(!hasS3())('ferry jobs: incremental, retry, throttle, pause', () 
     await putMany(srcBucket, items, 1);
     await ferry.ok(0, 'job', 'create', 'pz', '--src', 'src:pz/', '--dst', 'dst:pz/', '--concurrency', '4', '--task-objects', '50');
     tap.hook = async (req) => {
-      if (req.method === 'PUT' && req.bucket === dstBucket) await sleep(40);
+      if (req.method === 'PUT' && req.bucket === dstBucket) await sleep(100);
     };
     try {
       const running = ferry.spawn('job', 'start', 'pz', '--json');

@@ -91,3 +91,19 @@ describe('planParts', () => {
     expect(parts.at(-1)?.end).toBe(size - 1);
   });
 });
+
+describe('decide in incremental runs', () => {
+  it('skips objects older than the last run only when the destination has them', () => {
+    const ctx: DecideContext = {
+      options: { ...DEFAULT_COPY_OPTIONS },
+      srcEtagIsMd5: true,
+      dstEtagIsMd5: true,
+      archiveClasses: new Set(),
+      incrementalSinceMs: 100,
+    };
+    expect(decide(obj('old', 1, { mtimeMs: 50 }), obj('old', 1, { mtimeMs: 60 }), ctx)).toEqual({ action: 'skip', reason: 'before-since' });
+    // It failed last time, so it is missing: copy it now.
+    expect(decide(obj('failed-before', 1, { mtimeMs: 50 }), undefined, ctx)).toEqual({ action: 'copy', reason: 'missing' });
+    expect(decide(obj('new', 1, { mtimeMs: 150 }), undefined, ctx).action).toBe('copy');
+  });
+});

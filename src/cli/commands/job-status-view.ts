@@ -1,4 +1,10 @@
+import { describeError, FerryError } from '../../core/index.js';
 import { ACTIVE_STATES } from '../../jobs/job-state.js';
+import { isJobAlive } from '../../jobs/job-owner.js';
+import { describeTarget, type RedisTarget } from '../../runners/bullmq/queue-url.js';
+import { parseTaskJobId } from '../../runners/bullmq/redis-keys.js';
+import type { RedisLink } from '../../runners/bullmq/redis-link.js';
+import { ALIVE_SECONDS, listWorkers, type WorkerInfo } from '../../runners/bullmq/worker-registry.js';
 import type { JobRepository, JobRow, RunRow } from '../../jobs/job-repository.js';
 import { RunStore, type RunCounts } from '../../jobs/run-store.js';
 import type Database from 'better-sqlite3';
@@ -15,6 +21,17 @@ export interface JobStatus {
   nextRunAt: string | null;
   run: (RunRow & { counts: RunCounts; etaSeconds: number | null }) | null;
   history: { number: number; kind: string; state: string; startedAt: string; endedAt: string | null; migrated: number; skipped: number; failed: number }[];
+  /** Distributed mode (`--queue`): every worker seen in the last hour, alive or not. */
+  workers?: WorkerInfo[];
+}
+
+/** The queue's workers, for `ferry job status --queue`; a Redis that does not answer is a one-line error. */
+export async function workersOf(link: RedisLink, target: RedisTarget): Promise<WorkerInfo[]> {
+  try {
+    return await listWorkers(link);
+  } catch (err) {
+    throw new FerryError('CONFIG', `--queue ${describeTarget(target)}: ${describeError(err)}`, { fatal: true, field: '--queue', cause: err });
+  }
 }
 
 /** What `ferry job status` shows: ossimport's `stat` and more, read from the database (works from any terminal). */
@@ -33,7 +50,7 @@ export function jobStatus(db: Database.Database, jobs: JobRepository, job: JobRo
     state: job.state,
     src: job.spec.src,
     dst: job.spec.dst,
-    running: job.owner !== null,
+    running: isJobAlive(job),
     owner: job.owner,
     nextRunAt: job.nextRunAt === null ? null : new Date(job.nextRunAt).toISOString(),
     run,
@@ -62,10 +79,27 @@ export function renderStatus(s: JobStatus): string {
     );
     if (r.error) lines.push(`  error: ${r.error}`);
   }
+  if (s.workers) lines.push(...renderWorkers(s.name, s.workers));
   if (s.nextRunAt) lines.push(`  next run: ${s.nextRunAt}`);
   if (s.history.length > 1) {
     lines.push('  history:');
     for (const h of s.history) lines.push(`    run ${h.number} ${h.kind} ${h.state} ${h.startedAt}: ${h.migrated} migrated, ${h.skipped} skipped, ${h.failed} failed`);
   }
   return `${lines.join('\n')}\n`;
+}
+
+function renderWorkers(job: string, workers: WorkerInfo[]): string[] {
+  const alive = workers.filter((w) => w.alive).length;
+  const lines = [`  workers: ${alive} alive${workers.length > alive ? `, ${workers.length - alive} gone` : ''}`];
+  for (const w of workers) {
+    const mine = w.tasks.filter((t) => parseTaskJobId(t)?.job === job);
+    const doing = !w.alive
+      ? `gone (not heard from in ${ALIVE_SECONDS} s)`
+      : w.tasks.length === 0
+        ? `${w.state === 'running' ? 'idle' : w.state}`
+        : `copying ${w.tasks.join(', ')}${mine.length === 0 ? ' (other jobs)' : ''}`;
+    const rate = w.alive ? `, ${formatBytes(w.bytesPerSec)}/s, ${w.objectsPerSec.toFixed(0)} obj/s` : '';
+    lines.push(`    ${w.id}: ${doing}${rate}; done ${w.tasksDone} task(s), ${w.objectsDone} objects, ${formatBytes(w.bytesDone)}`);
+  }
+  return lines;
 }

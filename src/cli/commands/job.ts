@@ -8,7 +8,8 @@ import { nextCronTime, parseCron } from '../../jobs/cron.js';
 import { parseOssimportJob } from '../../jobs/ossimport/index.js';
 import { jobDir, runDir } from '../../jobs/job-paths.js';
 import { runJob, type RunJobResult } from '../../jobs/job-runner.js';
-import { ACTIVE_STATES, HEARTBEAT_STALE_MS } from '../../jobs/job-state.js';
+import { ACTIVE_STATES } from '../../jobs/job-state.js';
+import { isJobAlive } from '../../jobs/job-owner.js';
 import { REPORT_FORMATS, REPORT_KINDS, streamReport, type ReportFormat, type ReportKind } from '../../jobs/reports/index.js';
 import { reportOnRunEnd } from '../../jobs/run-end.js';
 import { openStore } from '../../stores/index.js';
@@ -18,7 +19,9 @@ import { ProgressBar } from '../progress-bar.js';
 import { addCopyFlags } from './copy.js';
 import { withJobs, type JobCommandContext } from './job-context.js';
 import { addJobFlags, jobSpecFromFlags } from './job-flags.js';
-import { jobStatus, renderStatus } from './job-status-view.js';
+import { jobStatus, renderStatus, workersOf } from './job-status-view.js';
+import { queueTargetFrom, QUEUE_ENV } from '../../runners/bullmq/queue-url.js';
+import { RedisLink } from '../../runners/bullmq/redis-link.js';
 
 type Flags = Record<string, unknown>;
 
@@ -119,16 +122,22 @@ export function registerJobCommands(program: Command, ctx: CliContext, setExit: 
     .argument('<name>')
     .option('--json', 'machine-readable')
     .option('--watch', 'refresh every second until the run ends')
-    .description('State, listing, tasks, objects and bytes done, rate, ETA, run history.')
+    .option('--queue <url>', `distributed mode: also show the workers on this Redis (default: $${QUEUE_ENV} if set)`)
+    .description('State, listing, tasks, objects and bytes done, rate, ETA, run history; with --queue, the workers.')
     .action(async (name: string, flags: Flags) => {
-      for (;;) {
-        const text = await withJobs(ctx, (j) => {
-          const s = jobStatus(j.home.db, j.jobs, j.jobs.get(name));
-          return { s, out: flags.json ? `${JSON.stringify(s)}\n` : renderStatus(s) };
-        });
-        ctx.stdout.write(flags.watch && ctx.stdout.isTTY ? `\x1b[2J\x1b[H${text.out}` : text.out);
-        if (!flags.watch || !ACTIVE_STATES.has(text.s.state as never)) return;
-        await new Promise((r) => setTimeout(r, 1000));
+      const target = queueTargetFrom(flags.queue === undefined ? undefined : String(flags.queue), ctx.env);
+      const link = target ? new RedisLink(target) : undefined;
+      try {
+        for (;;) {
+          const s = await withJobs(ctx, (j) => jobStatus(j.home.db, j.jobs, j.jobs.get(name)));
+          if (link) s.workers = await workersOf(link, target!);
+          const out = flags.json ? `${JSON.stringify(s)}\n` : renderStatus(s);
+          ctx.stdout.write(flags.watch && ctx.stdout.isTTY ? `\x1b[2J\x1b[H${out}` : out);
+          if (!flags.watch || !ACTIVE_STATES.has(s.state as never)) return;
+          await new Promise((r) => setTimeout(r, 1000));
+        }
+      } finally {
+        link?.close();
       }
     });
 
@@ -190,9 +199,7 @@ export function registerJobCommands(program: Command, ctx: CliContext, setExit: 
     });
 }
 
-function isAlive(row: { owner: string | null; heartbeatAt: number | null }): boolean {
-  return row.owner !== null && row.heartbeatAt !== null && row.heartbeatAt > Date.now() - HEARTBEAT_STALE_MS;
-}
+const isAlive = isJobAlive;
 
 /** Marks a job for `ferry serve` to run in the background. */
 async function queue(ctx: CliContext, name: string): Promise<void> {
@@ -224,7 +231,7 @@ async function requestEnd(ctx: CliContext, name: string, what: 'pause' | 'stop')
   for (let i = 0; i < 120; i++) {
     await new Promise((r) => setTimeout(r, 250));
     const state = await withJobs(ctx, (j) => j.jobs.get(name));
-    if (state.owner === null) return void ctx.stdout.write(`job "${name}" ${state.state}\n`);
+    if (!isAlive(state)) return void ctx.stdout.write(`job "${name}" ${state.state}\n`);
   }
   ctx.stdout.write(`asked job "${name}" to ${what}; it is still finishing in-flight objects (see ferry job status)\n`);
 }
