@@ -24,6 +24,11 @@ export interface BenchConfig {
   partConcurrency: number;
   /** Parallel requests while uploading the datasets. */
   uploadConcurrency: number;
+  /** Before each measured run, wait up to this long for the machine to be quiet (0: do not wait). */
+  quietMaxS: number;
+  /** A run during which other work used more than `disturbedShare` of the machine is redone up to this many times. */
+  redo: number;
+  disturbedShare: number;
   /** Where docs/benchmarks.md goes (BENCH_DOC='' to skip writing it). */
   docPath: string | undefined;
 }
@@ -49,6 +54,9 @@ export function loadConfig(repoRoot: string): BenchConfig {
     partSize: 16 * MiB,
     partConcurrency: 4,
     uploadConcurrency: 64,
+    quietMaxS: intEnv('BENCH_QUIET_MAX_S', 300, 0),
+    redo: intEnv('BENCH_REDO', 2, 0),
+    disturbedShare: 0.25,
     docPath: doc === undefined ? join(repoRoot, 'docs', 'benchmarks.md') : doc === '' ? undefined : doc,
   };
 }

@@ -119,3 +119,37 @@ export function machineCpuSampler(): (() => number) | undefined {
     return busy / hz;
   };
 }
+
+/**
+ * Waits until the machine is quiet (busy below `threshold` of all CPUs over a
+ * one-second window) or `maxS` seconds have passed; returns the seconds
+ * waited. Other work on a shared machine would otherwise skew the next run.
+ */
+export async function waitForQuiet(
+  sample: () => number,
+  cpuCount: number,
+  maxS: number,
+  log: (msg: string) => void,
+  threshold = 0.2,
+): Promise<number> {
+  const t0 = performance.now();
+  let logged = false;
+  for (;;) {
+    const before = sample();
+    await new Promise((r) => setTimeout(r, 1000));
+    const busy = (sample() - before) / cpuCount;
+    const waited = (performance.now() - t0) / 1000;
+    if (busy < threshold) {
+      if (logged) log(`    machine quiet after ${waited.toFixed(0)} s`);
+      return waited;
+    }
+    if (waited >= maxS) {
+      log(`    machine still ${(busy * 100).toFixed(0)}% busy after ${waited.toFixed(0)} s: running anyway (see "Other CPU")`);
+      return waited;
+    }
+    if (!logged) {
+      log(`    waiting for a quiet machine (${(busy * 100).toFixed(0)}% busy with other work)`);
+      logged = true;
+    }
+  }
+}

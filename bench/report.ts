@@ -114,7 +114,7 @@ export function resultsTable(rows: Row[]): string {
         `(${r.scenario.id})${r.scenario.info ? ' info' : ''}`,
         r.label,
         f(r.wallS),
-        bytes ? `${num(r.throughput)} MiB/s` : `${num(r.throughput)} objects/s`,
+        r.scenario.id === 's' ? '—' : bytes ? `${num(r.throughput)} MiB/s` : `${num(r.throughput)} objects/s`,
         `${f(r.cpuS)} (${f(r.userS)}+${f(r.sysS)})`,
         bytes ? `${f(r.cpuPerUnit)} s/GiB` : `${f(r.cpuPerUnit, 3)} ms`,
         f(r.cpuS / r.wallS),
@@ -173,7 +173,7 @@ export function misses(rs: Ratio[], rows: Row[]): string[] {
 }
 
 /** Observations derived from the numbers only (nothing guessed beyond them). */
-export function observations(rows: Row[], cpuCount: number): string[] {
+export function observations(rows: Row[], cpuCount: number, disturbedShare = 0.25): string[] {
   const out: string[] = [];
   const find = (id: string, tool: 'ferry' | 'rclone'): Row | undefined =>
     rows.find((r) => r.scenario.id === id && r.tool === tool && (tool === 'ferry' || !r.label.includes('default')));
@@ -201,8 +201,24 @@ export function observations(rows: Row[], cpuCount: number): string[] {
       );
     }
   }
+  for (const id of ['a', 'b', 'c', 'd0']) {
+    const fr = find(id, 'ferry');
+    const rr = find(id, 'rclone');
+    if (!fr || !rr || fr.serverCpuS === undefined || rr.serverCpuS === undefined) continue;
+    const bytes = fr.scenario.unit === 'bytes';
+    const per = bytes ? fr.scenario.dataset.bytes / 2 ** 30 : fr.scenario.dataset.count / 1000;
+    const unit = bytes ? 's per GiB' : 'ms per object';
+    const busy = (r: Row): number => (r.cpuS + (r.serverCpuS ?? 0) + (r.otherCpuS ?? 0)) / (r.wallS * cpuCount);
+    const both = (r: Row): string => `${f((r.cpuS + (r.serverCpuS ?? 0)) / per)} (client ${f(r.cpuS / per)} + Ceph ${f((r.serverCpuS ?? 0) / per)})`;
+    const saturated = busy(fr) >= 0.85 && busy(rr) >= 0.85;
+    out.push(
+      `(${id}) client + Ceph CPU, ${unit}: Ferry ${both(fr)}, rclone ${both(rr)}; the machine was ` +
+        `${f(busy(fr) * 100, 0)}% / ${f(busy(rr) * 100, 0)}% busy during the Ferry / rclone run` +
+        (saturated ? ', i.e. CPU-bound: client and server share the CPUs, so throughput follows this total.' : '.'),
+    );
+  }
   for (const r of rows) {
-    if (r.otherCpuS !== undefined && r.otherCpuS > 0.1 * r.wallS * cpuCount && r.otherCpuS > 0.5) {
+    if (r.otherCpuS !== undefined && r.otherCpuS > disturbedShare * r.wallS * cpuCount) {
       out.push(
         `(${r.scenario.id}) ${r.label}: other work on the machine used ${f(r.otherCpuS)} CPU s during this ` +
           `${f(r.wallS)} s run (${f((100 * r.otherCpuS) / (r.wallS * cpuCount), 0)}% of the machine): this figure is disturbed.`,
@@ -250,7 +266,8 @@ export interface DocInput {
 export function markdown(d: DocInput): string {
   const { cfg, machine: m } = d;
   const missed = misses(d.ratios, d.rows);
-  const obs = observations(d.rows, m.cpuCount);
+  const obs = observations(d.rows, m.cpuCount, cfg.disturbedShare);
+  const redone = d.results.flatMap((r) => r.results.filter((c) => c.redone > 0).map((c) => `(${r.scenario.id}) ${c.contender.label} ×${c.redone}`));
   const full = cfg.smallCount === 5000 && cfg.rerunCount === 20000 && cfg.bigBytes === GiB;
   const cmdLines: string[] = [];
   for (const r of d.results) {
@@ -333,6 +350,10 @@ export function markdown(d: DocInput): string {
     `- Order: (s) Ferry first, (a) rclone first, (b) Ferry first, (c) rclone first, (d0) Ferry first, (d) rclone --checksum, Ferry,`,
     '  rclone default; with BENCH_REPEAT=N each further repetition reverses the previous order, so neither tool',
     '  always runs against a warmer server.',
+    '- Shared machine: before each measured run the benchmark waits (up to BENCH_QUIET_MAX_S, default 300 s) until the',
+    '  whole machine is below 20% busy over one second; a run during which other work still used more than',
+    `  ${f(cfg.disturbedShare * 100, 0)}% of the machine ("Other CPU") is thrown away and redone, up to BENCH_REDO (default 2) times.`,
+    `  Redone in this run: ${redone.length ? redone.join(', ') : 'none'}.`,
     '- Measurement: each command runs under bench/rusage.py (python3): wall time around the child,',
     '  `getrusage(RUSAGE_CHILDREN)` after it exits for user+sys CPU seconds and peak RSS (`ru_maxrss`).',
     '  Process start-up (Node loading Ferry; the rclone binary) is included for both.',
@@ -340,7 +361,8 @@ export function markdown(d: DocInput): string {
     'Exact commands (bucket names of this run; secrets come from the environment and are never on the command line):',
     '',
     '```sh',
-    '# Ferry: FERRY_HOME=<temporary folder>, one address per bucket, e.g.',
+    '# Ferry: FERRY_HOME=<temporary folder>; one address per bucket, named like the bucket, with its owner\'s keys;',
+    '# BENCH_FERRY_SECRET_1/2=<user 1/2 secret> in the environment',
     d.ferryAddressExample,
     '# rclone: no config file; remotes from the environment (unset AWS_CA_BUNDLE: rclone refuses to start with it)',
     ...[1, 2].flatMap((u) => [
@@ -365,9 +387,10 @@ export function markdown(d: DocInput): string {
     '```',
     '',
     'Knobs: BENCH_SMALL (default 5000), BENCH_RERUN (20000), BENCH_BIG_MIB (1024), BENCH_REPEAT (1),',
+    'BENCH_QUIET_MAX_S (300; 0 = do not wait for a quiet machine), BENCH_REDO (2),',
     'BENCH_DOC (output file; empty to skip writing it). The benchmark creates only buckets named `fbench-<run id>-*`',
-    'and deletes them (emptied first) at the end, also after a failure; leftovers of a killed run are deleted at the',
-    'next start.',
+    'and deletes them (emptied first) at the end, also after a failure or Ctrl-C; leftovers of a killed run',
+    '(older than 2 hours, so a benchmark running alongside keeps its own) are deleted at the next start.',
     '',
   ];
   return lines.join('\n');

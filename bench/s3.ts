@@ -184,13 +184,19 @@ export class BenchS3 {
     return failed;
   }
 
-  /** Deletes `fbench-<run id>-*` buckets left behind by an earlier, aborted benchmark run. */
-  async deleteLeftovers(): Promise<string[]> {
+  /**
+   * Deletes `fbench-<run id>-*` buckets left behind by an earlier, killed
+   * benchmark run: only those created more than `minAgeMs` ago, so a
+   * benchmark running alongside (bench/distributed.ts on its own, say) keeps
+   * its buckets.
+   */
+  async deleteLeftovers(minAgeMs = 2 * 60 * 60 * 1000): Promise<string[]> {
     const gone: string[] = [];
     for (const u of [1, 2] as const) {
       const res = await this.client(u).send(new ListBucketsCommand({}));
       for (const b of res.Buckets ?? []) {
-        if (b.Name && LEFTOVER.test(b.Name)) {
+        const old = b.CreationDate !== undefined && Date.now() - b.CreationDate.getTime() > minAgeMs;
+        if (b.Name && LEFTOVER.test(b.Name) && old) {
           await this.deleteBucket(b.Name, u);
           gone.push(b.Name);
         }

@@ -47,6 +47,8 @@ export interface ContenderResult {
   command: string[];
   runs: Measurement[];
   counts: CopyCounts[];
+  /** Runs thrown away and redone because other work disturbed them. */
+  redone: number;
 }
 
 export interface ScenarioResult {
@@ -66,6 +68,9 @@ export interface RunContext {
   log: (msg: string) => void;
   /** Cumulative CPU seconds of the Ceph daemons, when they run on this machine. */
   serverCpu?: (() => number) | undefined;
+  cpuCount: number;
+  /** Waits for the machine to be quiet before a measured run. */
+  waitQuiet?: (() => Promise<unknown>) | undefined;
   /** Cumulative busy CPU seconds of the whole machine. */
   machineCpu?: (() => number) | undefined;
   /** Called after a big destination was deleted (lets the server reclaim the space now). */
@@ -194,22 +199,71 @@ function describe(m: Measurement): string {
   return `${m.wallS.toFixed(2)} s wall, ${m.cpuS.toFixed(2)} s CPU, ${(m.maxRssKiB / 1024).toFixed(0)} MiB RSS${server}${other}`;
 }
 
-/** Scenarios a, b, c: each measured run copies into a fresh bucket, which is deleted once verified. */
+/** Share of the whole machine that other work used during the run. */
+function disturbance(ctx: RunContext, m: Measurement): number {
+  return m.otherCpuS === undefined ? 0 : m.otherCpuS / (m.wallS * ctx.cpuCount);
+}
+
+/**
+ * One measured, verified copy into `dst()`'s bucket. Waits for a quiet machine
+ * first; a run that other work disturbed anyway (more than cfg.disturbedShare
+ * of the machine) is redone, up to cfg.redo times, into a fresh destination
+ * when `fresh` (the last attempt counts). `done` is called with each
+ * attempt's destination once it is verified (delete it, or keep it).
+ */
+async function attempt(
+  ctx: RunContext,
+  sc: Scenario,
+  c: Contender,
+  dst: (attemptNo: number) => Promise<string>,
+  done: (bucket: string, final: boolean) => Promise<void>,
+  describeRun: string,
+): Promise<{ m: Measurement; n: CopyCounts; cmd: string[]; redone: number }> {
+  for (let i = 0; ; i++) {
+    await ctx.waitQuiet?.();
+    const bucket = await dst(i);
+    const { cmd, env } = command(ctx, c, sc.dataset, { bucket, user: sc.dstUser });
+    const m = await measured(ctx, cmd, env);
+    const n = await verify(ctx, sc, c, m, bucket);
+    const share = disturbance(ctx, m);
+    const redo = share > ctx.cfg.disturbedShare && i < ctx.cfg.redo;
+    ctx.log(
+      `  (${sc.id}) ${c.label.padEnd(30)} ${describeRun}: ${describe(m)}; verified` +
+        (redo ? ` — disturbed (other work used ${(share * 100).toFixed(0)}% of the machine), redoing` : ''),
+    );
+    await done(bucket, !redo);
+    if (!redo) return { m, n, cmd, redone: i };
+  }
+}
+
+function emptyResults(sc: Scenario): Map<string, ContenderResult> {
+  return new Map(sc.contenders.map((c) => [c.id, { contender: c, command: [], runs: [], counts: [], redone: 0 }]));
+}
+
+function record(r: ContenderResult, a: { m: Measurement; n: CopyCounts; cmd: string[]; redone: number }): void {
+  r.command = a.cmd;
+  r.runs.push(a.m);
+  r.counts.push(a.n);
+  r.redone += a.redone;
+}
+
+/** Scenarios s, a, b, c: each measured run copies into a fresh bucket, which is deleted once verified. */
 export async function runFresh(ctx: RunContext, sc: Scenario): Promise<ScenarioResult> {
-  const byId = new Map<string, ContenderResult>(sc.contenders.map((c) => [c.id, { contender: c, command: [], runs: [], counts: [] }]));
+  const byId = emptyResults(sc);
   for (let rep = 0; rep < ctx.cfg.repeat; rep++) {
     for (const c of orderFor(sc, rep)) {
-      const dst = await ctx.s3.createBucket(`${sc.id}-${c.id}-${rep + 1}`, sc.dstUser);
-      const { cmd, env } = command(ctx, c, sc.dataset, { bucket: dst, user: sc.dstUser });
-      const m = await measured(ctx, cmd, env);
-      const n = await verify(ctx, sc, c, m, dst);
-      const r = byId.get(c.id)!;
-      r.command = cmd;
-      r.runs.push(m);
-      r.counts.push(n);
-      ctx.log(`  (${sc.id}) ${c.label.padEnd(30)} run ${rep + 1}/${ctx.cfg.repeat}: ${describe(m)}; verified ${sc.dataset.count} objects`);
-      await ctx.s3.deleteBucket(dst);
-      if (sc.unit === 'bytes') ctx.afterBigDelete?.();
+      const a = await attempt(
+        ctx,
+        sc,
+        c,
+        (i) => ctx.s3.createBucket(`${sc.id}-${c.id}-${rep + 1}${i ? `-${i + 1}` : ''}`, sc.dstUser),
+        async (bucket) => {
+          await ctx.s3.deleteBucket(bucket);
+          if (sc.unit === 'bytes') ctx.afterBigDelete?.();
+        },
+        `run ${rep + 1}/${ctx.cfg.repeat}`,
+      );
+      record(byId.get(c.id)!, a);
     }
   }
   return { scenario: sc, results: [...byId.values()] };
@@ -222,33 +276,32 @@ export async function runFresh(ctx: RunContext, sc: Scenario): Promise<ScenarioR
  */
 export async function runRerun(ctx: RunContext, first: Scenario, sc: Scenario): Promise<[ScenarioResult, ScenarioResult]> {
   const dstOf = new Map<ToolName, string>();
-  const firstResults: ContenderResult[] = [];
+  const firstById = emptyResults(first);
   for (const c of first.contenders) {
-    const dst = await ctx.s3.createBucket(`${sc.id}-${c.tool}`, sc.dstUser);
-    const { cmd, env } = command(ctx, c, first.dataset, { bucket: dst, user: sc.dstUser });
-    const m = await measured(ctx, cmd, env);
-    const n = await verify(ctx, first, c, m, dst);
-    dstOf.set(c.tool, dst);
-    firstResults.push({ contender: c, command: cmd, runs: [m], counts: [n] });
-    ctx.log(`  (${first.id}) ${c.label.padEnd(30)} first copy: ${describe(m)}; verified ${first.dataset.count} objects`);
+    const a = await attempt(
+      ctx,
+      first,
+      c,
+      (i) => ctx.s3.createBucket(`${sc.id}-${c.tool}${i ? `-${i + 1}` : ''}`, sc.dstUser),
+      async (bucket, final) => {
+        if (final) dstOf.set(c.tool, bucket);
+        else await ctx.s3.deleteBucket(bucket);
+      },
+      'first copy',
+    );
+    record(firstById.get(c.id)!, a);
   }
-  const byId = new Map<string, ContenderResult>(sc.contenders.map((c) => [c.id, { contender: c, command: [], runs: [], counts: [] }]));
+  const byId = emptyResults(sc);
   for (let rep = 0; rep < ctx.cfg.repeat; rep++) {
     for (const c of orderFor(sc, rep)) {
-      const dst = dstOf.get(c.tool)!;
-      const { cmd, env } = command(ctx, c, sc.dataset, { bucket: dst, user: sc.dstUser });
-      const m = await measured(ctx, cmd, env);
-      const n = await verify(ctx, sc, c, m, dst);
-      const r = byId.get(c.id)!;
-      r.command = cmd;
-      r.runs.push(m);
-      r.counts.push(n);
-      ctx.log(`  (${sc.id}) ${c.label.padEnd(30)} run ${rep + 1}/${ctx.cfg.repeat}: ${describe(m)}; ${n.skipped} skipped, 0 copied`);
+      const bucket = dstOf.get(c.tool)!;
+      const a = await attempt(ctx, sc, c, async () => bucket, async () => undefined, `run ${rep + 1}/${ctx.cfg.repeat}`);
+      record(byId.get(c.id)!, a);
     }
   }
-  for (const dst of dstOf.values()) await ctx.s3.deleteBucket(dst);
+  for (const bucket of dstOf.values()) await ctx.s3.deleteBucket(bucket);
   return [
-    { scenario: first, results: firstResults },
+    { scenario: first, results: [...firstById.values()] },
     { scenario: sc, results: [...byId.values()] },
   ];
 }

@@ -54,11 +54,11 @@ export class Ferry {
     });
   }
 
-  /** The address name for `bucket` (owned by `user`), saved on first use. */
+  /** The address for `bucket` (owned by `user`), saved on first use; named like the bucket. */
   address(bucket: string, user: User): string {
     let name = this.addresses.get(bucket);
     if (name === undefined) {
-      name = `b${this.addresses.size + 1}`;
+      name = bucket;
       const u = userKeys(this.server, user);
       this.cli([
         'address', 'add', name,
@@ -75,8 +75,8 @@ export class Ferry {
   /** How the addresses are saved, for the report (placeholders instead of keys). */
   static addressExample(): string {
     return (
-      'node bin/ferry.js address add b1 --type s3 --provider ceph --endpoint <S3_ENDPOINT> --region <S3_REGION> ' +
-      `--bucket <bucket> --access-key-id <user 1 key> --secret-env ${SECRET_ENV[0]}   # ${SECRET_ENV[0]}=<user 1 secret>`
+      'node bin/ferry.js address add <bucket> --type s3 --provider ceph --endpoint <S3_ENDPOINT> --region <S3_REGION> ' +
+      `--bucket <bucket> --access-key-id <owner's key> --secret-env ${SECRET_ENV[0]}   # ${SECRET_ENV[1]} for user 2's buckets`
     );
   }
 
