@@ -1,7 +1,7 @@
+import { pipeSource } from './source-pipe.js';
 import { FerryError, withRetry, type ObjectInfo } from '../../core/index.js';
 import type { CompletedPart, Multipart } from '../../stores/index.js';
-import { crc64Combine, HashingStream, multipartEtag } from '../hashing/index.js';
-import { ThrottleStream } from '../throttle/index.js';
+import { crc64Combine, multipartEtag } from '../hashing/index.js';
 import { planParts, type PartRange } from './part-plan.js';
 import { readVersion } from './source-version.js';
 import { runLimited } from './run-limited.js';
@@ -99,40 +99,19 @@ async function copyPart(ctx: TransferContext, dst: Multipart, obj: ObjectInfo, u
   const length = part.end - part.start + 1;
   const got = await ctx.src.get(obj.key, { range: { start: part.start, end: part.end }, ifMatch: readVersion(obj) });
   let moved = 0;
-  const hasher = new HashingStream({
-    crc64: ctx.dstTraits.returnsCrc64,
-    expectedBytes: length,
-    onProgress: (n: number) => {
-      moved += n;
-      ctx.onBytes(n);
-    },
+  const pipe = pipeSource(ctx, got.body, length, (n) => {
+    moved += n;
+    ctx.onBytes(n);
   });
-  let sourceError: unknown;
-  // Only a throttled run pays for the extra stream.
-  const throttle = ctx.throttle?.bytes ? new ThrottleStream(ctx.throttle.bytes, { signal: ctx.signal }) : undefined;
-  got.body.on('error', (err) => {
-    sourceError = err;
-    throttle?.destroy();
-    hasher.destroy(err);
-  });
-  if (throttle) {
-    throttle.on('error', (err) => {
-      sourceError = err;
-      hasher.destroy(err);
-    });
-    got.body.pipe(throttle).pipe(hasher);
-  } else {
-    got.body.pipe(hasher);
-  }
+  const { hasher } = pipe;
   let uploaded;
   try {
     uploaded = await dst.uploadPart(obj.key, uploadId, part.partNumber, hasher, length, ctx.signal);
   } catch (err) {
-    got.body.destroy();
-    throttle?.destroy();
+    pipe.destroy();
     // The bytes of a failed attempt were counted; take them back so progress stays true.
     ctx.onBytes(-moved);
-    throw sourceError ?? err;
+    throw pipe.sourceError() ?? err;
   }
   const hash = hasher.result;
   if (hash.bytes !== length) throw verifyFailed(obj.key, `part ${part.partNumber} size`, length, hash.bytes);

@@ -1,7 +1,6 @@
+import { pipeSource } from './source-pipe.js';
 import type { ObjectHead, ObjectInfo } from '../../core/index.js';
 import { FerryError } from '../../core/index.js';
-import { HashingStream } from '../hashing/index.js';
-import { ThrottleStream } from '../throttle/index.js';
 import type { TransferContext, TransferOutcome } from './transfer-context.js';
 import { verifyStreamed } from './verify.js';
 import { readVersion } from './source-version.js';
@@ -13,28 +12,8 @@ import { readVersion } from './source-version.js';
  */
 export async function streamCopy(ctx: TransferContext, obj: ObjectInfo): Promise<TransferOutcome> {
   const got = await ctx.src.get(obj.key, { ifMatch: readVersion(obj) });
-  const hasher = new HashingStream({
-    crc64: ctx.dstTraits.returnsCrc64,
-    expectedBytes: obj.size,
-    onProgress: (n: number) => ctx.onBytes(n),
-  });
-  let sourceError: unknown;
-  // Only a throttled run pays for the extra stream.
-  const throttle = ctx.throttle?.bytes ? new ThrottleStream(ctx.throttle.bytes, { signal: ctx.signal }) : undefined;
-  got.body.on('error', (err) => {
-    sourceError = err;
-    throttle?.destroy();
-    hasher.destroy(err);
-  });
-  if (throttle) {
-    throttle.on('error', (err) => {
-      sourceError = err;
-      hasher.destroy(err);
-    });
-    got.body.pipe(throttle).pipe(hasher);
-  } else {
-    got.body.pipe(hasher);
-  }
+  const pipe = pipeSource(ctx, got.body, obj.size, (n) => ctx.onBytes(n));
+  const { hasher } = pipe;
   const srcMd5 = ctx.srcTraits.etagIsMd5 && isHexMd5(obj.etag) ? obj.etag : undefined;
   let put;
   try {
@@ -48,11 +27,10 @@ export async function streamCopy(ctx: TransferContext, obj: ObjectInfo): Promise
       signal: ctx.signal,
     });
   } catch (err) {
-    got.body.destroy();
-    throttle?.destroy();
-    throw sourceError ?? err;
+    pipe.destroy();
+    throw pipe.sourceError() ?? err;
   }
-  if (sourceError) throw sourceError;
+  if (pipe.sourceError()) throw pipe.sourceError();
   const hash = hasher.result;
   const verified = verifyStreamed({
     key: obj.key,
