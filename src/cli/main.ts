@@ -7,6 +7,7 @@ import { registerCopyCommand } from './commands/copy.js';
 import { registerJobCommands } from './commands/job.js';
 import { registerServeCommand } from './commands/serve.js';
 import { registerPlanCommand } from './commands/plan.js';
+import { registerWorkerCommand } from './commands/worker.js';
 
 /**
  * Runs the `ferry` CLI and resolves to its exit code. Never throws: every
@@ -32,6 +33,7 @@ export async function main(argv: string[], ctx: CliContext = defaultContext()): 
   registerJobCommands(program, ctx, setExit);
   registerServeCommand(program, ctx);
   registerPlanCommand(program, ctx);
+  registerWorkerCommand(program, ctx);
   for (const cmd of program.commands) applyStrict(cmd);
 
   try {

@@ -125,4 +125,22 @@ export const MIGRATIONS: readonly string[] = [
      created_at INTEGER NOT NULL,
      PRIMARY KEY (job, key)
    ) STRICT;`,
+
+  // 3: ferry serve's web console and API. settings holds the API token's
+  // salted hash (never the token); run_samples are a run's cumulative bytes
+  // and objects every few seconds while it runs, for the throughput chart.
+  `CREATE TABLE settings (
+     key        TEXT PRIMARY KEY NOT NULL,
+     value      TEXT NOT NULL,
+     updated_at INTEGER NOT NULL
+   ) STRICT;
+   CREATE TABLE run_samples (
+     job         TEXT NOT NULL,
+     run         INTEGER NOT NULL,
+     t           INTEGER NOT NULL,
+     bytes_moved INTEGER NOT NULL,
+     objects     INTEGER NOT NULL,
+     PRIMARY KEY (job, run, t),
+     FOREIGN KEY (job, run) REFERENCES runs(job, number) ON DELETE CASCADE
+   ) STRICT, WITHOUT ROWID;`,
 ];

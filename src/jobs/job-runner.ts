@@ -19,6 +19,7 @@ import { UploadTable } from './upload-table.js';
 import { buildThrottle, type JobThrottle } from './job-throttle.js';
 import { nextCronTime, parseCron } from './cron.js';
 import { ownerIsDeadHere, thisOwner } from './job-owner.js';
+import { RunSampler } from './run-samples.js';
 
 export interface RunJobInput {
   db: Database.Database;
@@ -135,6 +136,9 @@ async function executeRun(input: RunJobInput, jobs: JobRepository, job: JobRow, 
     // Control loop: heartbeat, live progress, pause/stop requests and throttle changes from other processes.
     const initialListRequests = run.listRequests;
     let latestSpec = spec;
+    // Throughput samples for the console's chart (every 2 s, plus this session's first and last).
+    const sampler = new RunSampler(db, name, run.number);
+    sampler.tick(run.bytesMoved, 0, true);
     const control = setInterval(() => {
       try {
         jobs.heartbeat(name, owner);
@@ -147,6 +151,7 @@ async function executeRun(input: RunJobInput, jobs: JobRepository, job: JobRow, 
           listRequests: initialListRequests + listRequestsOf(src) + listRequestsOf(dst),
           retries: retries.n,
         });
+        sampler.tick(run.bytesMoved + progress.bytesMoved, progress.copied);
         const now = jobs.get(name);
         if (now.desired === 'pause' || now.desired === 'stop') {
           endAs ??= now.desired;
@@ -206,6 +211,7 @@ async function executeRun(input: RunJobInput, jobs: JobRepository, job: JobRow, 
         bytesMoved: run.bytesMoved + progress.bytesMoved, rateBps: 0, rateOps: 0,
         listRequests: initialListRequests + listRequestsOf(src) + listRequestsOf(dst), retries: retries.n,
       });
+      sampler.tick(run.bytesMoved + progress.bytesMoved, progress.copied, true);
     }
   } catch (err) {
     fatal ??= err;

@@ -5,6 +5,7 @@ import { ACTIVE_STATES, ENDED_STATES, HEARTBEAT_STALE_MS } from './job-state.js'
 import type { JobRepository, JobRow } from './job-repository.js';
 import { runJob } from './job-runner.js';
 import { reportOnRunEnd } from './run-end.js';
+import type { TaskExecutor } from './task-executor.js';
 
 export interface SchedulerOptions {
   db: Database.Database;
@@ -17,6 +18,8 @@ export interface SchedulerOptions {
   /** How often due jobs are looked for. @defaultValue 1000 */
   tickMs?: number;
   log: (line: string) => void;
+  /** Who copies the tasks of the jobs it runs. @defaultValue this process */
+  executor?: TaskExecutor;
 }
 
 /**
@@ -63,15 +66,16 @@ export class JobScheduler {
     for (const job of this.o.jobs.list()) {
       if (this.running.size >= this.maxJobs) return;
       if (this.running.has(job.name) || !JobScheduler.isDue(job, now)) continue;
-      this.launch(job.name);
+      // A retry asked for from the API is queued with desired = 'retry'.
+      this.launch(job.name, job.state === 'queued' && job.desired === 'retry' ? 'retry' : 'start');
     }
   }
 
-  private launch(name: string): void {
+  private launch(name: string, mode: 'start' | 'retry'): void {
     const abort = new AbortController();
-    const { db, home, jobs, resolve, openStore, log } = this.o;
+    const { db, home, jobs, resolve, openStore, log, executor } = this.o;
     const done = runJob({
-      db, home, name, resolve, openStore,
+      db, home, name, mode, resolve, openStore, executor,
       signal: abort.signal,
       onRunEnd: reportOnRunEnd({ db, home, jobs, resolve, openStore }),
       log: (line) => log(`[${name}] ${line}`),
@@ -80,6 +84,6 @@ export class JobScheduler {
       .catch((err: unknown) => log(`[${name}] ${describeError(err)}`))
       .finally(() => this.running.delete(name));
     this.running.set(name, { abort, done });
-    log(`[${name}] starting`);
+    log(`[${name}] starting${mode === 'retry' ? ' a retry run' : ''}`);
   }
 }

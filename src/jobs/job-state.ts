@@ -7,8 +7,12 @@ export const ACTIVE_STATES: ReadonlySet<JobState> = new Set(['listing', 'migrati
 /** A run in one of these ended; `start` begins a new run. */
 export const ENDED_STATES: ReadonlySet<JobState> = new Set(['stopped', 'succeeded', 'failed']);
 
-/** Requests another process (CLI, API) leaves for the process running the job. */
-export type DesiredState = 'pause' | 'stop';
+/**
+ * Requests another process (CLI, API) leaves for the process running the job.
+ * `retry`, with state `queued`, asks `ferry serve` to run a retry run (only
+ * the objects that failed in the last run) instead of continuing or starting one.
+ */
+export type DesiredState = 'pause' | 'stop' | 'retry';
 
 export type RunKind = 'full' | 'incremental' | 'retry';
 export type TaskState = 'open' | 'pending' | 'running' | 'succeeded' | 'failed';

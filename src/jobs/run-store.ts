@@ -182,13 +182,14 @@ export class RunStore {
     }));
   }
 
-  finishTask(seq: number): void {
+  /** Ends a task as failed if any of its objects failed; `worker` records who finished it (a queue worker's id). */
+  finishTask(seq: number, worker?: string): void {
     const failed = this.db
       .prepare(`SELECT COUNT(*) AS n FROM task_items i JOIN run_results r ON r.job = i.job AND r.run = i.run AND r.key = i.key WHERE i.job = ? AND i.run = ? AND i.seq = ? AND r.status = 'failed'`)
       .get(this.job, this.run, seq) as { n: number };
     this.db
-      .prepare(`UPDATE tasks SET state = ?, ended_at = ? WHERE job = ? AND run = ? AND seq = ?`)
-      .run(failed.n > 0 ? 'failed' : 'succeeded', Date.now(), this.job, this.run, seq);
+      .prepare(`UPDATE tasks SET state = ?, ended_at = ?, worker = COALESCE(?, worker) WHERE job = ? AND run = ? AND seq = ?`)
+      .run(failed.n > 0 ? 'failed' : 'succeeded', Date.now(), worker ?? null, this.job, this.run, seq);
   }
 
   /** Puts a task a pause interrupted back in the queue. */

@@ -44,14 +44,32 @@ interface Raw {
 
 const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
 
+/** A slice of a report: rows after `afterKey` (keyset paging), then `offset` rows skipped, at most `limit`. */
+export interface ReportPage {
+  afterKey?: string;
+  offset?: number;
+  limit?: number;
+}
+
 /**
  * A run's results of one kind, in key order, one row at a time from the
- * database (a million-object run is never held in memory).
+ * database (a million-object run is never held in memory). With `page`,
+ * only that slice (the API pages and streams reports in slices, so no
+ * statement stays open across an await).
  */
-export function* reportRows(db: Database.Database, job: string, run: number, kind: ReportKind): Generator<ReportRow> {
-  const where = kind === 'total' ? '' : 'AND status = ?';
+export function* reportRows(db: Database.Database, job: string, run: number, kind: ReportKind, page: ReportPage = {}): Generator<ReportRow> {
+  let where = kind === 'total' ? '' : 'AND status = ?';
   const args: (string | number)[] = kind === 'total' ? [job, run] : [job, run, kind];
-  const rows = db.prepare(`SELECT * FROM run_results WHERE job = ? AND run = ? ${where} ORDER BY key`).iterate(...args) as Iterable<Raw>;
+  if (page.afterKey !== undefined) {
+    where += ' AND key > ?';
+    args.push(page.afterKey);
+  }
+  let limit = '';
+  if (page.limit !== undefined || page.offset !== undefined) {
+    limit = 'LIMIT ? OFFSET ?';
+    args.push(page.limit ?? -1, page.offset ?? 0);
+  }
+  const rows = db.prepare(`SELECT * FROM run_results WHERE job = ? AND run = ? ${where} ORDER BY key ${limit}`).iterate(...args) as Iterable<Raw>;
   for (const r of rows) {
     yield {
       key: r.key,

@@ -1,36 +1,41 @@
-import { Transform, pipeline, type Readable } from 'node:stream';
+import { Transform, type Readable } from 'node:stream';
 import { FerryError, isFerryError } from '../../core/index.js';
 
 export interface GuardedBody {
-  /** What to hand to the SDK instead of the caller's stream. */
+  /**
+   * What to send instead of the caller's stream. It fails (emits 'error')
+   * as soon as the source does, or when it turns out shorter or longer than
+   * announced; the HTTP client aborts the request on that error.
+   */
   body: Readable;
-  /** Aborts the request when the body fails (and when the caller's signal does). */
-  signal: AbortSignal;
-  /** Why the body failed, if it did: the error to report rather than the SDK's abort. */
+  /** The caller's signal, if any: cancels the request. */
+  signal: AbortSignal | undefined;
+  /** Why the body failed, if it did: the error to report rather than the request's own. */
   failure(): FerryError | undefined;
   /** Stops the body (after the request failed for another reason). */
   destroy(): void;
-  /** Stops listening to the caller's signal; call once the request settled. */
+  /** Nothing stays attached to the caller's signal; kept for callers that settle explicitly. */
   dispose(): void;
 }
 
 /**
- * Puts a request body on a leash. The SDK sends a stream body with `pipe()`,
- * which does not pass a source's error on: a body that fails midway (a source
+ * Puts a request body on a leash. A stream body is sent with `pipe()`, which
+ * does not pass a source's error on: a body that fails midway (a source
  * connection dropping) would leave the request waiting for bytes that never
  * come until the socket's idle timeout, and its error unhandled; a body that
  * ends short of Content-Length hangs the same way. Here the bytes are
- * counted, a short or long body fails, and any failure aborts the request at
- * once, so the server discards the partial upload.
+ * counted, a short or long body fails, and any failure of the source (an
+ * error, or closing before its end) fails the guarded body at once, which
+ * aborts the request, so the server discards the partial upload.
+ *
+ * (Plain `pipe` plus listeners rather than `stream.pipeline`: this runs once
+ * per object, and pipeline's bookkeeping costs an AbortController and a
+ * DOMException per call.)
  */
 export function guardBody(source: Readable, size: number, label: string, signal?: AbortSignal): GuardedBody {
-  const abort = new AbortController();
-  // Forwarded by hand rather than with AbortSignal.any, so nothing stays attached to a long-lived run signal.
-  const onAbort = (): void => abort.abort(signal?.reason);
-  if (signal?.aborted) onAbort();
-  else signal?.addEventListener('abort', onAbort, { once: true });
   let failure: FerryError | undefined;
   let seen = 0;
+  let sourceEnded = false;
   const counter = new Transform({
     transform(chunk: Buffer, _encoding, callback) {
       seen += chunk.length;
@@ -41,21 +46,31 @@ export function guardBody(source: Readable, size: number, label: string, signal?
       callback(seen === size ? null : new FerryError('VERIFY_FAILED', `${label}: body ended after ${seen} of ${size} bytes`, { retryable: true }));
     },
   });
-  pipeline(source, counter, (err) => {
-    if (!err || failure !== undefined) return;
-    failure = isFerryError(err)
-      ? err
-      : new FerryError('NETWORK', `${label}: body failed: ${err.message}`, { retryable: true, cause: err });
-    abort.abort(failure);
+  const fail = (err: Error): void => {
+    if (failure !== undefined) return;
+    failure = isFerryError(err) ? err : new FerryError('NETWORK', `${label}: body failed: ${err.message}`, { retryable: true, cause: err });
+    source.unpipe(counter);
+    if (!source.destroyed) source.destroy();
+    if (!counter.destroyed) counter.destroy(failure);
+  };
+  source.on('error', fail);
+  source.once('end', () => {
+    sourceEnded = true;
   });
+  source.once('close', () => {
+    if (!sourceEnded && !counter.destroyed) fail(new Error('premature close: the source stream closed before its end'));
+  });
+  // The counter's own verdicts (too long, too short); after fail() this is the failure itself.
+  counter.on('error', fail);
+  source.pipe(counter);
   return {
     body: counter,
-    signal: abort.signal,
+    signal,
     failure: () => failure,
     destroy: () => {
       source.destroy();
       counter.destroy();
     },
-    dispose: () => signal?.removeEventListener('abort', onAbort),
+    dispose: () => undefined,
   };
 }

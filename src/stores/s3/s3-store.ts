@@ -1,28 +1,13 @@
 import type { Readable } from 'node:stream';
-import {
-  AbortMultipartUploadCommand,
-  CompleteMultipartUploadCommand,
-  CopyObjectCommand,
-  CreateMultipartUploadCommand,
-  GetObjectCommand,
-  HeadObjectCommand,
-  ListObjectsV2Command,
-  ListPartsCommand,
-  PutObjectCommand,
-  UploadPartCommand,
-  UploadPartCopyCommand,
-  type ListObjectsV2CommandOutput,
-  type _Object,
-  type S3Client,
-} from '@aws-sdk/client-s3';
 import { FerryError, compareKeys, normalizeEtag, withRetry, type ObjectHead, type ObjectInfo, type ObjectMetadata } from '../../core/index.js';
 import type { CompletedPart, LevelEntry, LevelListing, MultipartLimits, ServerCopyOptions, ServerSideCopy } from '../capabilities.js';
 import type { GetOptions, GetResult, ListOptions, ObjectStore, PutOptions, PutResult, VersionTag } from '../object-store.js';
 import { describeSpec, type S3Spec } from '../store-spec.js';
-import { createS3Client } from './s3-client.js';
 import { guardBody } from './guarded-body.js';
+import { LeanS3Client, type ObjectHeaders } from './lean/lean-s3-client.js';
+import type { ListObjectsV2Result, ListedObject } from './lean/xml.js';
 import { classifyS3Error } from './s3-errors.js';
-import { metadataFromSdk, metadataToSdk } from './s3-metadata.js';
+import { metadataFromHeaders, metadataToHeaders } from './s3-metadata.js';
 import { providerQuirks, type ProviderQuirks } from './providers.js';
 
 /** ListObjectsV2 returns at most 1,000 keys per page. */
@@ -45,17 +30,26 @@ export class S3Store implements ServerSideCopy, LevelListing {
   readonly prefix: string;
   /** Two stores with the same identity can copy server-side between their buckets. */
   readonly copyIdentity: string;
-  private readonly client: S3Client;
+  private readonly client: LeanS3Client;
   private closed = false;
   /** ListObjectsV2 requests sent (status and tests show listing is not redone). */
   listRequests = 0;
 
-  constructor(spec: S3Spec, client?: S3Client) {
+  constructor(spec: S3Spec, client?: LeanS3Client) {
     this.quirks = providerQuirks(spec.provider);
     this.description = describeSpec(spec);
     this.bucket = spec.bucket;
     this.prefix = spec.prefix;
-    this.client = client ?? createS3Client(spec, this.quirks);
+    this.client =
+      client ??
+      new LeanS3Client({
+        endpoint: spec.endpoint,
+        region: spec.region ?? this.quirks.defaultRegion,
+        pathStyle: spec.pathStyle ?? this.quirks.pathStyle,
+        // Anonymous access (public buckets): requests go unsigned.
+        credentials: spec.credentials,
+        crc64Header: this.quirks.crc64Header,
+      });
     this.etagIsMd5 = this.quirks.etagIsMd5;
     this.returnsCrc64 = this.quirks.crc64Header !== undefined;
     this.multipartEtagIsMd5OfParts = this.quirks.multipartEtagIsMd5OfParts;
@@ -79,7 +73,7 @@ export class S3Store implements ServerSideCopy, LevelListing {
 
   async *list(options: ListOptions = {}): AsyncIterable<ObjectInfo> {
     for await (const page of this.pages(options.prefix ?? '', options.startAfter, undefined)) {
-      for (const item of page.Contents ?? []) {
+      for (const item of page.contents) {
         const info = this.toInfo(page, item);
         if (info) yield info;
       }
@@ -90,13 +84,12 @@ export class S3Store implements ServerSideCopy, LevelListing {
   async *listLevel(prefix: string, options: { startAfter?: string } = {}): AsyncIterable<LevelEntry> {
     for await (const page of this.pages(prefix, options.startAfter, '/')) {
       const entries: LevelEntry[] = [];
-      for (const item of page.Contents ?? []) {
+      for (const item of page.contents) {
         const info = this.toInfo(page, item);
         if (info) entries.push({ object: info });
       }
-      for (const cp of page.CommonPrefixes ?? []) {
-        if (cp.Prefix === undefined) continue;
-        const full = this.decodeKey(page, cp.Prefix);
+      for (const cp of page.commonPrefixes) {
+        const full = this.decodeKey(page, cp);
         if (full.startsWith(this.prefix)) entries.push({ prefix: full.slice(this.prefix.length) });
       }
       // S3 sends a page's objects and prefixes in two lists; each page covers one contiguous key range.
@@ -106,24 +99,21 @@ export class S3Store implements ServerSideCopy, LevelListing {
   }
 
   /** ListObjectsV2 pages, each next page requested while the caller works through the current one. */
-  private async *pages(subPrefix: string, startAfterKey: string | undefined, delimiter: string | undefined): AsyncGenerator<ListObjectsV2CommandOutput> {
+  private async *pages(subPrefix: string, startAfterKey: string | undefined, delimiter: string | undefined): AsyncGenerator<ListObjectsV2Result> {
     const listPrefix = this.fullKey(subPrefix);
     const startAfter = startAfterKey === undefined ? undefined : this.fullKey(startAfterKey);
-    const fetchPage = (token: string | undefined): Promise<ListObjectsV2CommandOutput> =>
+    const fetchPage = (token: string | undefined): Promise<ListObjectsV2Result> =>
       withRetry(async () => {
         try {
           this.listRequests++;
-          return await this.client.send(
-            new ListObjectsV2Command({
-              Bucket: this.bucket,
-              Prefix: listPrefix || undefined,
-              Delimiter: delimiter,
-              MaxKeys: LIST_PAGE_SIZE,
-              ContinuationToken: token,
-              StartAfter: token === undefined ? startAfter : undefined,
-              EncodingType: this.quirks.listUrlEncoding ? 'url' : undefined,
-            }),
-          );
+          return await this.client.listObjectsV2(this.bucket, {
+            prefix: listPrefix || undefined,
+            delimiter,
+            maxKeys: LIST_PAGE_SIZE,
+            continuationToken: token,
+            startAfter: token === undefined ? startAfter : undefined,
+            encodingType: this.quirks.listUrlEncoding ? 'url' : undefined,
+          });
         } catch (err) {
           throw this.fail(err, 'ListObjectsV2');
         }
@@ -131,8 +121,8 @@ export class S3Store implements ServerSideCopy, LevelListing {
 
     let page = await fetchPage(undefined);
     for (;;) {
-      const token = page.IsTruncated ? page.NextContinuationToken : undefined;
-      if (page.IsTruncated && !token) {
+      const token = page.isTruncated ? page.nextContinuationToken : undefined;
+      if (page.isTruncated && !token) {
         // Without a token the loop would either stop early or spin forever.
         throw new FerryError('SERVER_ERROR', `${this.description}: truncated listing without a continuation token`);
       }
@@ -144,29 +134,28 @@ export class S3Store implements ServerSideCopy, LevelListing {
     }
   }
 
-  private decodeKey(page: ListObjectsV2CommandOutput, key: string): string {
-    return page.EncodingType === 'url' ? decodeListedKey(key) : key;
+  private decodeKey(page: ListObjectsV2Result, key: string): string {
+    return page.encodingType === 'url' ? decodeListedKey(key) : key;
   }
 
-  private toInfo(page: ListObjectsV2CommandOutput, item: _Object): ObjectInfo | undefined {
-    if (item.Key === undefined) return undefined;
-    const full = this.decodeKey(page, item.Key);
+  private toInfo(page: ListObjectsV2Result, item: ListedObject): ObjectInfo | undefined {
+    if (item.key === undefined) return undefined;
+    const full = this.decodeKey(page, item.key);
     if (!full.startsWith(this.prefix)) return undefined;
-    const mtimeMs = item.LastModified?.getTime() ?? 0;
+    const mtimeMs = item.lastModifiedMs ?? 0;
     return {
       key: full.slice(this.prefix.length),
-      size: item.Size ?? 0,
-      etag: normalizeEtag(item.ETag),
+      size: item.size ?? 0,
+      etag: normalizeEtag(item.etag),
       mtimeMs,
       storedMs: mtimeMs,
-      storageClass: item.StorageClass ?? 'STANDARD',
+      storageClass: item.storageClass ?? 'STANDARD',
     };
   }
 
   async head(key: string): Promise<ObjectHead> {
     try {
-      const out = await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: this.fullKey(key) }));
-      return this.toHead(key, out);
+      return this.toHead(key, await this.client.headObject(this.bucket, this.fullKey(key)));
     } catch (err) {
       throw this.fail(err, 'HeadObject', key);
     }
@@ -175,23 +164,18 @@ export class S3Store implements ServerSideCopy, LevelListing {
   async get(key: string, options: GetOptions = {}): Promise<GetResult> {
     const { range, ifMatch } = options;
     try {
-      const out = await this.client.send(
-        new GetObjectCommand({
-          Bucket: this.bucket,
-          Key: this.fullKey(key),
-          Range: range ? `bytes=${range.start}-${range.end}` : undefined,
-          IfMatch: ifMatch?.etag ? quote(ifMatch.etag) : undefined,
-        }),
-      );
-      const body = out.Body as Readable | undefined;
-      if (!body) throw new FerryError('SERVER_ERROR', `${this.description}: GetObject ${key}: no body`, { retryable: true });
+      const out = await this.client.getObject(this.bucket, this.fullKey(key), {
+        range: range ? `bytes=${range.start}-${range.end}` : undefined,
+        ifMatch: ifMatch?.etag ? quote(ifMatch.etag) : undefined,
+      });
+      const body: Readable = out.body;
       const head = this.toHead(key, out);
       // Without an ETag to match, a changed size is the only sign the object moved on.
       if (ifMatch && !ifMatch.etag && !range && head.size !== ifMatch.size) {
         body.destroy();
         throw new FerryError('PRECONDITION_FAILED', `${this.description}: ${key} changed size since it was listed`);
       }
-      return { body, length: out.ContentLength ?? head.size, head };
+      return { body, length: out.contentLength ?? head.size, head };
     } catch (err) {
       throw this.fail(err, 'GetObject', key);
     }
@@ -200,19 +184,13 @@ export class S3Store implements ServerSideCopy, LevelListing {
   async put(key: string, body: Readable, options: PutOptions): Promise<PutResult> {
     const guarded = guardBody(body, options.size, `${this.description}: PutObject ${JSON.stringify(this.fullKey(key))}`, options.signal);
     try {
-      const out = await this.client.send(
-        new PutObjectCommand({
-          Bucket: this.bucket,
-          Key: this.fullKey(key),
-          Body: guarded.body,
-          ContentLength: options.size,
-          ContentMD5: options.contentMd5,
-          StorageClass: options.storageClass as never,
-          ...metadataToSdk(options.metadata, options.mtimeMs),
-        }),
-        { abortSignal: guarded.signal },
-      );
-      return { etag: normalizeEtag(out.ETag), crc64: crc64Of(out) };
+      const out = await this.client.putObject(this.bucket, this.fullKey(key), guarded.body, {
+        contentLength: options.size,
+        contentMd5: options.contentMd5,
+        headers: writeHeaders(options.metadata, options.mtimeMs, options.storageClass),
+        signal: guarded.signal,
+      });
+      return { etag: normalizeEtag(out.etag), crc64: out.crc64 };
     } catch (err) {
       const failure = guarded.failure();
       guarded.destroy();
@@ -224,16 +202,9 @@ export class S3Store implements ServerSideCopy, LevelListing {
 
   async createMultipart(key: string, options: { metadata: ObjectMetadata; mtimeMs: number; storageClass?: string | undefined }): Promise<string> {
     try {
-      const out = await this.client.send(
-        new CreateMultipartUploadCommand({
-          Bucket: this.bucket,
-          Key: this.fullKey(key),
-          StorageClass: options.storageClass as never,
-          ...metadataToSdk(options.metadata, options.mtimeMs),
-        }),
-      );
-      if (!out.UploadId) throw new FerryError('SERVER_ERROR', 'no UploadId returned', { retryable: true });
-      return out.UploadId;
+      const uploadId = await this.client.createMultipartUpload(this.bucket, this.fullKey(key), writeHeaders(options.metadata, options.mtimeMs, options.storageClass));
+      if (!uploadId) throw new FerryError('SERVER_ERROR', 'no UploadId returned', { retryable: true });
+      return uploadId;
     } catch (err) {
       throw this.fail(err, 'CreateMultipartUpload', key);
     }
@@ -242,13 +213,10 @@ export class S3Store implements ServerSideCopy, LevelListing {
   async uploadPart(key: string, uploadId: string, partNumber: number, body: Readable, size: number, signal?: AbortSignal): Promise<{ etag: string; crc64?: string | undefined }> {
     const guarded = guardBody(body, size, `${this.description}: UploadPart ${partNumber} of ${JSON.stringify(this.fullKey(key))}`, signal);
     try {
-      const out = await this.client.send(
-        new UploadPartCommand({ Bucket: this.bucket, Key: this.fullKey(key), UploadId: uploadId, PartNumber: partNumber, Body: guarded.body, ContentLength: size }),
-        { abortSignal: guarded.signal },
-      );
-      const etag = normalizeEtag(out.ETag);
+      const out = await this.client.uploadPart(this.bucket, this.fullKey(key), uploadId, partNumber, guarded.body, size, guarded.signal);
+      const etag = normalizeEtag(out.etag);
       if (!etag) throw new FerryError('SERVER_ERROR', `part ${partNumber}: no ETag returned`, { retryable: true });
-      return { etag, crc64: crc64Of(out) };
+      return { etag, crc64: out.crc64 };
     } catch (err) {
       const failure = guarded.failure();
       guarded.destroy();
@@ -260,16 +228,14 @@ export class S3Store implements ServerSideCopy, LevelListing {
 
   async completeMultipart(key: string, uploadId: string, parts: CompletedPart[]): Promise<PutResult> {
     try {
-      const out = await this.client.send(
-        new CompleteMultipartUploadCommand({
-          Bucket: this.bucket,
-          Key: this.fullKey(key),
-          UploadId: uploadId,
-          MultipartUpload: { Parts: parts.map((p) => ({ PartNumber: p.partNumber, ETag: quote(p.etag) })) },
-        }),
+      const out = await this.client.completeMultipartUpload(
+        this.bucket,
+        this.fullKey(key),
+        uploadId,
+        parts.map((p) => ({ partNumber: p.partNumber, etag: quote(p.etag) })),
       );
-      let etag = normalizeEtag(out.ETag);
-      let crc64 = crc64Of(out);
+      let etag = normalizeEtag(out.etag);
+      let crc64 = out.crc64;
       if (!etag) {
         // Ceph 16 answers Complete with an empty ETag; a HEAD has the right one.
         const head = await this.head(key);
@@ -284,7 +250,7 @@ export class S3Store implements ServerSideCopy, LevelListing {
 
   async abortMultipart(key: string, uploadId: string): Promise<void> {
     try {
-      await this.client.send(new AbortMultipartUploadCommand({ Bucket: this.bucket, Key: this.fullKey(key), UploadId: uploadId }));
+      await this.client.abortMultipartUpload(this.bucket, this.fullKey(key), uploadId);
     } catch (err) {
       const e = this.fail(err, 'AbortMultipartUpload', key);
       if (e.code !== 'NOT_FOUND') throw e;
@@ -296,15 +262,13 @@ export class S3Store implements ServerSideCopy, LevelListing {
     let marker: string | undefined;
     try {
       for (;;) {
-        const out = await this.client.send(
-          new ListPartsCommand({ Bucket: this.bucket, Key: this.fullKey(key), UploadId: uploadId, PartNumberMarker: marker }),
-        );
-        for (const p of out.Parts ?? []) {
-          const etag = normalizeEtag(p.ETag);
-          if (p.PartNumber !== undefined && etag) parts.push({ partNumber: p.PartNumber, etag, size: p.Size });
+        const out = await this.client.listParts(this.bucket, this.fullKey(key), uploadId, marker);
+        for (const p of out.parts) {
+          const etag = normalizeEtag(p.etag);
+          if (p.partNumber !== undefined && etag) parts.push({ partNumber: p.partNumber, etag, size: p.size });
         }
-        if (!out.IsTruncated || out.NextPartNumberMarker === undefined) return parts;
-        marker = out.NextPartNumberMarker;
+        if (!out.isTruncated || out.nextPartNumberMarker === undefined) return parts;
+        marker = out.nextPartNumberMarker;
       }
     } catch (err) {
       throw this.fail(err, 'ListParts', key);
@@ -318,19 +282,15 @@ export class S3Store implements ServerSideCopy, LevelListing {
   async copyFrom(source: ObjectStore, srcKey: string, dstKey: string, options: ServerCopyOptions): Promise<PutResult> {
     const src = this.sameServer(source);
     const ifMatch = options.ifMatch.etag ? quote(options.ifMatch.etag) : undefined;
-    const command = new CopyObjectCommand({
-      Bucket: this.bucket,
-      Key: this.fullKey(dstKey),
-      CopySource: copySource(src.bucket, src.fullKey(srcKey)),
-      CopySourceIfMatch: ifMatch,
-      MetadataDirective: 'REPLACE',
-      StorageClass: options.storageClass as never,
-      ...metadataToSdk(options.metadata, options.mtimeMs),
-    });
-    if (ifMatch !== undefined && this.quirks.copyIfMatchHeader) addHeader(command, this.quirks.copyIfMatchHeader, ifMatch);
+    const headers = writeHeaders(options.metadata, options.mtimeMs, options.storageClass);
+    headers['x-amz-metadata-directive'] = 'REPLACE';
+    if (ifMatch !== undefined) {
+      headers['x-amz-copy-source-if-match'] = ifMatch;
+      if (this.quirks.copyIfMatchHeader) headers[this.quirks.copyIfMatchHeader.toLowerCase()] = ifMatch;
+    }
     try {
-      const out = await this.client.send(command);
-      return { etag: normalizeEtag(out.CopyObjectResult?.ETag), crc64: crc64Of(out) };
+      const out = await this.client.copyObject(this.bucket, this.fullKey(dstKey), copySource(src.bucket, src.fullKey(srcKey)), headers);
+      return { etag: normalizeEtag(out.etag), crc64: out.crc64 };
     } catch (err) {
       throw this.fail(err, 'CopyObject', dstKey);
     }
@@ -342,18 +302,11 @@ export class S3Store implements ServerSideCopy, LevelListing {
     const checkSource = ifMatch.etag !== undefined && !this.quirks.partCopyIfMatch;
     if (checkSource) await assertSourceEtag(src, srcKey, ifMatch.etag);
     try {
-      const out = await this.client.send(
-        new UploadPartCopyCommand({
-          Bucket: this.bucket,
-          Key: this.fullKey(dstKey),
-          UploadId: uploadId,
-          PartNumber: partNumber,
-          CopySource: copySource(src.bucket, src.fullKey(srcKey)),
-          CopySourceRange: `bytes=${range.start}-${range.end}`,
-          CopySourceIfMatch: ifMatch.etag ? quote(ifMatch.etag) : undefined,
-        }),
-      );
-      const etag = normalizeEtag(out.CopyPartResult?.ETag);
+      const out = await this.client.uploadPartCopy(this.bucket, this.fullKey(dstKey), uploadId, partNumber, copySource(src.bucket, src.fullKey(srcKey)), {
+        range: `bytes=${range.start}-${range.end}`,
+        ifMatch: ifMatch.etag ? quote(ifMatch.etag) : undefined,
+      });
+      const etag = normalizeEtag(out.etag);
       if (!etag) throw new FerryError('SERVER_ERROR', `part ${partNumber}: no ETag returned`, { retryable: true });
       if (checkSource) await assertSourceEtag(src, srcKey, ifMatch.etag);
       return { etag };
@@ -369,24 +322,18 @@ export class S3Store implements ServerSideCopy, LevelListing {
     return source;
   }
 
-  private toHead(key: string, out: Parameters<typeof metadataFromSdk>[0] & {
-    ContentLength?: number | undefined;
-    ContentRange?: string | undefined;
-    ETag?: string | undefined;
-    LastModified?: Date | undefined;
-    StorageClass?: string | undefined;
-  }): ObjectHead {
-    const { metadata, mtimeMs } = metadataFromSdk(out);
-    const stored = out.LastModified?.getTime() ?? 0;
+  private toHead(key: string, out: ObjectHeaders): ObjectHead {
+    const { metadata, mtimeMs } = metadataFromHeaders(out);
+    const stored = out.lastModifiedMs ?? 0;
     return {
       key,
-      size: totalSize(out.ContentRange) ?? out.ContentLength ?? 0,
-      etag: normalizeEtag(out.ETag),
+      size: totalSize(out.contentRange) ?? out.contentLength ?? 0,
+      etag: normalizeEtag(out.etag),
       mtimeMs: mtimeMs ?? stored,
       storedMs: stored,
-      storageClass: out.StorageClass ?? 'STANDARD',
+      storageClass: out.storageClass ?? 'STANDARD',
       metadata,
-      crc64: crc64Of(out),
+      crc64: out.crc64,
     };
   }
 
@@ -401,16 +348,11 @@ function quote(etag: string): string {
   return `"${etag}"`;
 }
 
-/** Adds a (signed) request header the SDK has no field for. */
-function addHeader(command: CopyObjectCommand, name: string, value: string): void {
-  command.middlewareStack.add(
-    (next) => async (args) => {
-      const request = args.request as { headers?: Record<string, string> };
-      if (request.headers) request.headers[name] = value;
-      return next(args);
-    },
-    { step: 'build', name: `ferryHeader_${name}` },
-  );
+/** Metadata headers of a write (PutObject, CreateMultipartUpload, CopyObject), with the storage class asked for. */
+function writeHeaders(metadata: ObjectMetadata, mtimeMs: number, storageClass: string | undefined): Record<string, string> {
+  const headers = metadataToHeaders(metadata, mtimeMs);
+  if (storageClass) headers['x-amz-storage-class'] = storageClass;
+  return headers;
 }
 
 /** PRECONDITION_FAILED unless the source object still has this ETag. */
@@ -419,11 +361,6 @@ async function assertSourceEtag(source: S3Store, key: string, etag: string | und
   if (now !== etag) {
     throw new FerryError('PRECONDITION_FAILED', `${source.description}: ${JSON.stringify(key)} changed since it was listed (ETag ${etag} -> ${now})`);
   }
-}
-
-function crc64Of(out: object): string | undefined {
-  const value = (out as { $crc64?: string }).$crc64;
-  return value === undefined || value === '' ? undefined : value;
 }
 
 /** The object's full size from `Content-Range: bytes 0-99/1234`, for ranged reads. */
