@@ -132,7 +132,7 @@ export async function runDistributedBench(input: DistributedBenchInput): Promise
         const own = limits.worker ? ['--bwlimit', limits.worker] : [];
         launch(`worker${i}`, ['worker', '--queue', queue, '--id', `${label}-${i}`, ...own], { ...env, FERRY_HOME: whome });
       }
-      launch('serve', ['serve', '--queue', queue], env);
+      launch('serve', ['serve', '--queue', queue, '--no-api'], env);
       // The workers register within a second; the coordinator sizes its queue from them.
       await new Promise((r) => setTimeout(r, 2000));
       cli('job', 'start', job, '--background');

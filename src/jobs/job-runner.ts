@@ -191,6 +191,7 @@ async function executeRun(input: RunJobInput, jobs: JobRepository, job: JobRow, 
           listingDone = true;
           progress.listingDone = true;
           jobs.setListingDone(name, run.number);
+          jobs.setRunState(name, run.number, 'migrating');
           log(`listing finished (${progress.listed} objects this session)`);
         }
       });

@@ -18,10 +18,10 @@ export function eventRoutes(deps: AppDeps): Hono {
   const app = new Hono();
   const every = deps.sseIntervalMs ?? 1000;
 
-  // A failure ends the stream with an `error` event (details in the log only); the browser reconnects.
+  // A failure ends the stream with a `failure` event (details in the log only); the browser reconnects.
   const onError = async (err: Error, stream: SSEStreamingApi): Promise<void> => {
     deps.log?.(`progress stream: ${describeError(err)}`);
-    await stream.writeSSE({ event: 'error', data: JSON.stringify({ message: 'internal error (see the ferry serve log)' }) }).catch(() => undefined);
+    await stream.writeSSE({ event: 'failure', data: JSON.stringify({ message: 'internal error (see the ferry serve log)' }) }).catch(() => undefined);
   };
 
   const loop = async (stream: SSEStreamingApi, once: () => { event: string; data: unknown; last?: boolean }): Promise<void> => {
