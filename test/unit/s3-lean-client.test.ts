@@ -339,6 +339,35 @@ describe('errors', () => {
     expect(sortOf(err)).toEqual({ code: 'NETWORK', retryable: true, fatal: false });
   });
 
+  it('a refusal before the body went out (100-continue) sends no body and leaves the client working', async () => {
+    let bodyBytes = 0;
+    server.once('checkContinue', (req: IncomingMessage, res: ServerResponse) => {
+      req.on('data', (c: Buffer) => (bodyBytes += c.length));
+      xmlError(res, 403, 'AccessDenied');
+    });
+    const size = 3 * 1024 * 1024;
+    const c = client();
+    const err = await rejection(c.uploadPart('b', 'k', 'u', 1, Readable.from([Buffer.alloc(size)]), size));
+    expect(err).toMatchObject({ name: 'AccessDenied', $metadata: { httpStatusCode: 403 } });
+    expect(sortOf(err)).toEqual({ code: 'ACCESS_DENIED', retryable: false, fatal: true });
+    expect(bodyBytes).toBe(0);
+    handler = respond((_req, res) => res.writeHead(200, { 'content-length': '0' }).end());
+    await c.headObject('b', 'k');
+  });
+
+  it('an early answer to a streamed body stops the upload', async () => {
+    handler = (req, res) => {
+      xmlError(res, 400, 'EntityTooLarge');
+      req.resume();
+    };
+    const size = 1024 * 1024;
+    const source = Readable.from((function* () {
+      for (let i = 0; i < 16; i++) yield Buffer.alloc(size / 16);
+    })());
+    const err = await rejection(client().putObject('b', 'k', source, { contentLength: size }));
+    expect(err).toMatchObject({ name: 'EntityTooLarge', $metadata: { httpStatusCode: 400 } });
+  });
+
   it('a connection refused is a retryable NETWORK error', async () => {
     const closed = createServer();
     await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));

@@ -1,28 +1,14 @@
-import { createBunRedisClient, RedisConnection, type RedisOptions } from 'bullmq';
-import { RespClient, type RedisTarget } from './resp-client.js';
+import { Redis } from 'ioredis';
+import type { RedisTarget } from './queue-url.js';
+import { ioredisOptions } from './redis-link.js';
 
 /**
- * What BullMQ's Queue, Worker and QueueEvents get as `connection`. BullMQ
- * requires `maxRetriesPerRequest: null` of an ioredis connection; Ferry's own
- * client (see RespClient) never gives up on a command by itself, so the
- * setting has nothing to switch off and is passed only for the record.
+ * An ioredis connection for BullMQ's Queue, Worker or QueueEvents, as BullMQ
+ * documents it (`maxRetriesPerRequest: null`: its blocking commands wait for
+ * a reconnect instead of failing). BullMQ duplicates it where it needs a
+ * blocking connection of its own and closes those; this one stays the
+ * caller's to close (`disconnect()`) after the BullMQ object.
  */
-export function bullConnection(target: RedisTarget): RedisOptions {
-  installClientFactory();
-  return { ...target, maxRetriesPerRequest: null, skipVersionCheck: false };
+export function bullConnection(target: RedisTarget): Redis {
+  return new Redis({ ...ioredisOptions(target), maxRetriesPerRequest: null });
 }
-
-let installed = false;
-
-/** Makes BullMQ build its connections on Ferry's RESP client instead of the (absent) ioredis. */
-function installClientFactory(): void {
-  if (installed) return;
-  installed = true;
-  RedisConnection.clientFactory = (opts) => createBunRedisClient(new RespClient(targetOf(opts)));
-}
-
-function targetOf(opts: RedisOptions): RedisTarget {
-  const o = opts as Partial<RedisTarget>;
-  return { host: o.host ?? '127.0.0.1', port: o.port ?? 6379, db: o.db ?? 0, username: o.username, password: o.password, tls: o.tls === true };
-}
-

@@ -1,4 +1,5 @@
 import { Queue, QueueEvents } from 'bullmq';
+import type { Redis } from 'ioredis';
 import { describeError } from '../../core/index.js';
 import type { TaskExecutor, TaskExecutorInput } from '../../jobs/task-executor.js';
 import type { StoreSpec } from '../../stores/index.js';
@@ -36,14 +37,16 @@ export class CoordinatorExecutor implements TaskExecutor {
   private readonly queue: Queue;
   private readonly events: QueueEvents;
   private readonly link: RedisLink;
+  /** Ours to close after the queue and its events (BullMQ leaves a given client open). */
+  private readonly connections: Redis[];
   private readonly runs = new Map<string, RunCoordination>();
   private slots = { n: 0, at: 0 };
   private noWorkersNoted = 0;
 
   constructor(private readonly o: CoordinatorOptions) {
-    const connection = bullConnection(o.target);
-    this.queue = new Queue(QUEUE_NAME, { connection });
-    this.events = new QueueEvents(QUEUE_NAME, { connection });
+    this.connections = [bullConnection(o.target), bullConnection(o.target)];
+    this.queue = new Queue(QUEUE_NAME, { connection: this.connections[0]! });
+    this.events = new QueueEvents(QUEUE_NAME, { connection: this.connections[1]! });
     this.link = new RedisLink(o.target);
     this.queue.on('error', (err) => o.log(`queue: ${describeError(err)}`));
     this.events.on('error', (err) => o.log(`queue events: ${describeError(err)}`));
@@ -77,6 +80,7 @@ export class CoordinatorExecutor implements TaskExecutor {
 
   async close(): Promise<void> {
     await Promise.allSettled([this.events.close(), this.queue.close()]);
+    for (const c of this.connections) c.disconnect();
     this.link.close();
   }
 

@@ -1,7 +1,16 @@
 import { FerryError, usageError } from '../../core/index.js';
-import { RespClient, type RedisTarget } from './resp-client.js';
 
-export type { RedisTarget } from './resp-client.js';
+/** Where a Redis server is and how to log in; parsed from `--queue redis://…`. */
+export interface RedisTarget {
+  host: string;
+  port: number;
+  /** Database number (`/0` in the URL). @defaultValue 0 */
+  db: number;
+  username?: string | undefined;
+  password?: string | undefined;
+  /** `rediss://`: TLS, checked against the system's CAs. */
+  tls: boolean;
+}
 
 /** The environment variable `--queue` falls back to. */
 export const QUEUE_ENV = 'FERRY_QUEUE';
@@ -49,15 +58,22 @@ export function queueTargetFrom(flag: string | undefined, env: NodeJS.ProcessEnv
   return fromEnv ? parseQueueUrl(fromEnv, QUEUE_ENV) : undefined;
 }
 
-/** Opens a plain client and fails with a one-line error (exit 2) when Redis does not answer. */
-export async function connectOrExplain(target: RedisTarget, field = '--queue'): Promise<RespClient> {
-  const client = new RespClient(target);
+/**
+ * Checks that Redis answers (PING) and fails with a one-line error (exit 2)
+ * when it does not. Loads ioredis on demand, so this module stays light.
+ */
+export async function connectOrExplain(target: RedisTarget, field = '--queue'): Promise<{ close(): void }> {
+  const { openRedis } = await import('./redis-link.js');
   try {
-    await client.connect();
-    await client.send('PING');
-    return client;
+    const client = await openRedis(target, { maxRetriesPerRequest: 0 });
+    try {
+      await client.ping();
+    } catch (err) {
+      client.disconnect();
+      throw err;
+    }
+    return { close: () => client.disconnect() };
   } catch (err) {
-    client.close();
     throw new FerryError('CONFIG', `${field}: ${describeTarget(target)}: ${(err as Error).message}`, { fatal: true, field, cause: err });
   }
 }

@@ -1,5 +1,6 @@
 import { hostname } from 'node:os';
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
+import type { Redis } from 'ioredis';
 import { describeError } from '../../core/index.js';
 import { Progress } from '../../engine/index.js';
 import { TokenBucket } from '../../engine/throttle/index.js';
@@ -55,6 +56,8 @@ export class QueueWorker {
   private readonly active = new Map<string, number>();
   private readonly startedAt = new Date().toISOString();
   private worker: Worker | undefined;
+  /** Ours to close after the worker (BullMQ leaves a given client open). */
+  private connection: Redis | undefined;
   private timers: NodeJS.Timeout[] = [];
   private tasksDone = 0;
   private state: WorkerRecord['state'] = 'running';
@@ -74,7 +77,7 @@ export class QueueWorker {
       ownBytes: o.bwlimit === undefined ? undefined : new TokenBucket(o.bwlimit),
     };
     this.worker = new Worker(QUEUE_NAME, (job: Job) => this.process(deps, job), {
-      connection: bullConnection(o.target),
+      connection: (this.connection = bullConnection(o.target)),
       concurrency: o.tasks ?? 1,
       lockDuration: o.lockDurationMs ?? 15_000,
       stalledInterval: o.stalledIntervalMs ?? 5_000,
@@ -98,6 +101,7 @@ export class QueueWorker {
     this.state = 'stopping';
     await this.report().catch(() => undefined);
     await this.worker?.close();
+    this.connection?.disconnect();
     for (const t of this.timers) clearInterval(t);
     this.state = 'stopped';
     await this.report().catch(() => undefined);

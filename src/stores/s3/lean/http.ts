@@ -74,7 +74,8 @@ export class HttpTransport {
     agent.createConnection = (...args: unknown[]): Socket => {
       const socket = create(...args);
       if (socket.connecting) {
-        const timer = setTimeout(() => socket.destroy(timeoutError(`no connection to ${socket.remoteAddress ?? 'the server'} within ${ms} ms`)), ms);
+        const to = args[0] as { host?: string; port?: number } | undefined;
+        const timer = setTimeout(() => socket.destroy(timeoutError(`no connection to ${to?.host ?? 'the server'}:${to?.port ?? ''} within ${ms} ms`)), ms);
         const clear = (): void => clearTimeout(timer);
         socket.once('connect', clear);
         socket.once('close', clear);
@@ -91,6 +92,7 @@ export class HttpTransport {
         return;
       }
       let settled = false;
+      let sendingStopped = false;
       let req: ClientRequest;
       // As a flat list: node then writes the head as given (still validating each header) instead of going through setHeader.
       const headers: string[] = [];
@@ -117,7 +119,15 @@ export class HttpTransport {
       req.on('timeout', () => {
         fail(timeoutError(`the request socket timed out after ${this.options.socketTimeoutMs} ms of inactivity`));
       });
+      const body = r.body;
       req.once('response', (res: IncomingMessage) => {
+        if (body !== undefined && !req.writableEnded) {
+          // Answered before the whole body went out (a refusal): stop sending, and once the
+          // answer is read, drop the connection, which can carry no further request.
+          if (!Buffer.isBuffer(body)) body.unpipe(req);
+          sendingStopped = true;
+          res.once('end', () => req.destroy());
+        }
         if (settled) {
           res.resume();
           return;
@@ -126,7 +136,6 @@ export class HttpTransport {
         resolve(res);
       });
 
-      const body = r.body;
       if (body === undefined) {
         req.end();
       } else if (Buffer.isBuffer(body)) {
@@ -138,7 +147,7 @@ export class HttpTransport {
           let sent = false;
           const sendBody = (): void => {
             clearTimeout(wait);
-            if (sent || settled) return;
+            if (sent || settled || sendingStopped) return;
             sent = true;
             body.pipe(req);
           };
@@ -168,7 +177,7 @@ export function readBody(res: IncomingMessage): Promise<Buffer> {
       ended = true;
       resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks));
     });
-    res.once('error', reject);
+    res.on('error', reject);
     res.once('close', () => {
       if (!ended) reject(Object.assign(new Error('aborted: the response ended early'), { code: 'ECONNRESET' }));
     });
