@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { FerryError, type ErrorCode } from '../../src/core/index.js';
-import { guardBody } from '../../src/stores/s3/guarded-body.js';
+import { guardBody, readGuarded } from '../../src/stores/s3/guarded-body.js';
 import { LeanS3Client, S3ResponseError, errorFromBody, readWhole } from '../../src/stores/s3/lean/lean-s3-client.js';
 import { classifyS3Error } from '../../src/stores/s3/s3-errors.js';
 import { metadataFromHeaders, metadataHeaderValue, metadataToHeaders } from '../../src/stores/s3/s3-metadata.js';
@@ -482,6 +482,47 @@ describe('request bodies that fail', () => {
     setTimeout(() => source.destroy(), 20);
     await rejection(readWhole(guarded.body, 100));
     expect(guarded.failure()?.message).toMatch(/premature close/);
+  });
+});
+
+describe('readGuarded (small bodies, read whole before sending)', () => {
+  it('gives the bytes of a body of exactly the size announced', async () => {
+    expect((await readGuarded(Readable.from([Buffer.from('ab'), Buffer.from('c')]), 3, 'x')).toString()).toBe('abc');
+    expect((await readGuarded(Readable.from([]), 0, 'x')).length).toBe(0);
+  });
+
+  it('fails as guardBody does: short, long, a failing source, an early close', async () => {
+    const short = await rejection(readGuarded(Readable.from([Buffer.alloc(10)]), 20, 'short'));
+    expect(short).toMatchObject({ code: 'VERIFY_FAILED', retryable: true, message: 'short: body ended after 10 of 20 bytes' });
+    const longSource = Readable.from([Buffer.alloc(15), Buffer.alloc(15)]);
+    const long = await rejection(readGuarded(longSource, 20, 'long'));
+    expect(long).toMatchObject({ code: 'VERIFY_FAILED', message: 'long: body is longer than the 20 bytes announced' });
+    expect(longSource.destroyed).toBe(true);
+    const failingSource = new Readable({
+      read() {
+        this.destroy(new Error('source connection dropped'));
+      },
+    });
+    expect(await rejection(readGuarded(failingSource, 5, 'f'))).toMatchObject({ code: 'NETWORK', retryable: true, message: 'f: body failed: source connection dropped' });
+    const verdict = new FerryError('VERIFY_FAILED', 'hash mismatch', { retryable: true });
+    const ferrySource = new Readable({
+      read() {
+        this.destroy(verdict);
+      },
+    });
+    expect(await rejection(readGuarded(ferrySource, 5, 'f'))).toBe(verdict);
+    const closing = new Readable({ read() {} });
+    setTimeout(() => closing.destroy(), 10);
+    expect(await rejection(readGuarded(closing, 5, 'c'))).toMatchObject({ code: 'NETWORK', message: expect.stringMatching(/premature close/) as unknown });
+  });
+
+  it('stops on the caller\'s signal', async () => {
+    const ac = new AbortController();
+    const source = new Readable({ read() {} });
+    setTimeout(() => ac.abort(), 10);
+    const err = await rejection(readGuarded(source, 5, 'a', ac.signal));
+    expect(err.name).toBe('AbortError');
+    expect(source.destroyed).toBe(true);
   });
 });
 

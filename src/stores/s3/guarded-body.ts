@@ -74,3 +74,52 @@ export function guardBody(source: Readable, size: number, label: string, signal?
     dispose: () => undefined,
   };
 }
+
+/**
+ * A small body read whole, under the same rules as `guardBody`: a source that
+ * fails or closes early, or turns out shorter or longer than `size`, rejects
+ * with the same FerryErrors; the caller's signal rejects with an AbortError.
+ * Nothing is sent until all of it is here, so a failed body never reaches
+ * the server.
+ */
+export function readGuarded(source: Readable, size: number, label: string, signal?: AbortSignal): Promise<Buffer> {
+  return new Promise<Buffer>((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let seen = 0;
+    let done = false;
+    const finish = (err: Error | undefined): void => {
+      if (done) return;
+      done = true;
+      source.off('data', onData);
+      signal?.removeEventListener('abort', onAbort);
+      if (err === undefined) {
+        resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, seen));
+        return;
+      }
+      if (!source.destroyed) source.destroy();
+      reject(err);
+    };
+    const fail = (err: Error): void =>
+      finish(isFerryError(err) ? err : new FerryError('NETWORK', `${label}: body failed: ${err.message}`, { retryable: true, cause: err }));
+    const onData = (chunk: Buffer | string): void => {
+      const b = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+      seen += b.length;
+      if (seen > size) finish(new FerryError('VERIFY_FAILED', `${label}: body is longer than the ${size} bytes announced`, { retryable: true }));
+      else chunks.push(b);
+    };
+    const onAbort = (): void => finish(Object.assign(new Error('Request aborted'), { name: 'AbortError' }));
+    if (signal?.aborted) {
+      onAbort();
+      return;
+    }
+    signal?.addEventListener('abort', onAbort, { once: true });
+    source.on('data', onData);
+    source.on('error', fail);
+    source.once('end', () => {
+      finish(seen === size ? undefined : new FerryError('VERIFY_FAILED', `${label}: body ended after ${seen} of ${size} bytes`, { retryable: true }));
+    });
+    source.once('close', () => {
+      if (!done) fail(new Error('premature close: the source stream closed before its end'));
+    });
+  });
+}

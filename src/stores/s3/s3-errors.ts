@@ -41,7 +41,8 @@ interface SdkErrorShape {
 }
 
 /**
- * Sorts an error from the AWS SDK (or the socket under it) into Ferry's
+ * Sorts an error from the S3 client (the lean client's `S3ResponseError`s,
+ * shaped as the AWS SDK's exceptions, or the socket under it) into Ferry's
  * classes, as rclone's `(f *Fs) shouldRetry` does for its S3 backend.
  */
 export function classifyS3Error(err: unknown, what: string): FerryError {

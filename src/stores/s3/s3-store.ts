@@ -1,10 +1,10 @@
 import type { Readable } from 'node:stream';
-import { FerryError, compareKeys, normalizeEtag, withRetry, type ObjectHead, type ObjectInfo, type ObjectMetadata } from '../../core/index.js';
+import { FerryError, compareKeys, isFerryError, normalizeEtag, withRetry, type ObjectHead, type ObjectInfo, type ObjectMetadata } from '../../core/index.js';
 import type { CompletedPart, LevelEntry, LevelListing, MultipartLimits, ServerCopyOptions, ServerSideCopy } from '../capabilities.js';
 import type { GetOptions, GetResult, ListOptions, ObjectStore, PutOptions, PutResult, VersionTag } from '../object-store.js';
 import { describeSpec, type S3Spec } from '../store-spec.js';
-import { guardBody } from './guarded-body.js';
-import { LeanS3Client, type ObjectHeaders } from './lean/lean-s3-client.js';
+import { guardBody, readGuarded } from './guarded-body.js';
+import { BUFFERED_BODY_BYTES, LeanS3Client, type ObjectHeaders } from './lean/lean-s3-client.js';
 import type { ListObjectsV2Result, ListedObject } from './lean/xml.js';
 import { classifyS3Error } from './s3-errors.js';
 import { metadataFromHeaders, metadataToHeaders } from './s3-metadata.js';
@@ -182,7 +182,18 @@ export class S3Store implements ServerSideCopy, LevelListing {
   }
 
   async put(key: string, body: Readable, options: PutOptions): Promise<PutResult> {
-    const guarded = guardBody(body, options.size, `${this.description}: PutObject ${JSON.stringify(this.fullKey(key))}`, options.signal);
+    const label = `${this.description}: PutObject ${JSON.stringify(this.fullKey(key))}`;
+    if (options.size <= BUFFERED_BODY_BYTES) {
+      // A small object is read whole first and then sent in one write: a body that fails never reaches the server.
+      let payload: Buffer;
+      try {
+        payload = await readGuarded(body, options.size, label, options.signal);
+      } catch (err) {
+        throw isFerryError(err) ? err : this.fail(err, 'PutObject', key);
+      }
+      return this.putSmall(key, payload, options);
+    }
+    const guarded = guardBody(body, options.size, label, options.signal);
     try {
       const out = await this.client.putObject(this.bucket, this.fullKey(key), guarded.body, {
         contentLength: options.size,
@@ -197,6 +208,21 @@ export class S3Store implements ServerSideCopy, LevelListing {
       throw failure ?? this.fail(err, 'PutObject', key);
     } finally {
       guarded.dispose();
+    }
+  }
+
+  /** A small object, its bytes already read (and checked): one request, head and body in one write. */
+  private async putSmall(key: string, payload: Buffer, options: PutOptions): Promise<PutResult> {
+    try {
+      const out = await this.client.putObject(this.bucket, this.fullKey(key), payload, {
+        contentLength: options.size,
+        contentMd5: options.contentMd5,
+        headers: writeHeaders(options.metadata, options.mtimeMs, options.storageClass),
+        signal: options.signal,
+      });
+      return { etag: normalizeEtag(out.etag), crc64: out.crc64 };
+    } catch (err) {
+      throw this.fail(err, 'PutObject', key);
     }
   }
 
@@ -380,5 +406,6 @@ function copySource(bucket: string, key: string): string {
  * assume too).
  */
 function decodeListedKey(key: string): string {
-  return decodeURIComponent(key.replace(/\+/g, ' '));
+  const spaced = key.includes('+') ? key.replace(/\+/g, ' ') : key;
+  return spaced.includes('%') ? decodeURIComponent(spaced) : spaced;
 }

@@ -45,7 +45,7 @@ const EXPECT_CONTINUE_BYTES = 2 * 1024 * 1024;
  * sent with its head in one write: one syscall instead of two or more, and
  * no stream plumbing per object. A body that fails is then never sent at all.
  */
-const BUFFERED_BODY_BYTES = 256 * 1024;
+export const BUFFERED_BODY_BYTES = 256 * 1024;
 
 /** Sent on every request (not signed), so server logs can tell Ferry's requests apart. */
 const USER_AGENT = 'ferry (lean-s3)';
@@ -206,20 +206,21 @@ export class LeanS3Client {
   }
 
   /**
-   * Streams `body` (exactly `contentLength` bytes) as the object. `headers`
-   * carry metadata, storage class and the like (lower-case names).
+   * Writes `body` (exactly `contentLength` bytes: a buffer, or a stream, read
+   * whole first when small) as the object. `headers` carry metadata, storage
+   * class and the like (lower-case names).
    */
   async putObject(
     bucket: string,
     key: string,
-    body: Readable,
+    body: Readable | Buffer,
     options: { contentLength: number; contentMd5?: string | undefined; headers?: Record<string, string> | undefined; signal?: AbortSignal | undefined },
   ): Promise<WriteOutput> {
     const headers: Record<string, string> = { ...options.headers, 'content-length': String(options.contentLength) };
     // What the SDK sends for a body of no stated type; servers store it as the object's type.
     headers['content-type'] ??= 'application/octet-stream';
     if (options.contentMd5 !== undefined) headers['content-md5'] = options.contentMd5;
-    const payload = await bodyToSend(body, options.contentLength, options.signal);
+    const payload = Buffer.isBuffer(body) ? body : await bodyToSend(body, options.contentLength, options.signal);
     const res = await this.call({ method: 'PUT', bucket, key, headers, body: payload, payloadHash: UNSIGNED_PAYLOAD, signal: options.signal });
     await drain(res);
     return this.writeOutput(res.headers);
