@@ -1,4 +1,5 @@
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync, existsSync } from 'node:fs';
+import { ferryErrorOf } from '../helpers/ferry-error-of.js';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -12,7 +13,6 @@ import {
   resolveLocation,
   resolveSpec,
 } from '../../src/addresses/index.js';
-import { FerryError } from '../../src/core/index.js';
 import { MIGRATIONS, openHome, runMigrations, SecretBox, userVersion, type FerryHome } from '../../src/home/index.js';
 
 const SECRET = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYzEXAMPLEKEY';
@@ -46,15 +46,7 @@ function s3Input(extra: Record<string, unknown> = {}): Record<string, unknown> {
   };
 }
 
-function thrown(fn: () => unknown): FerryError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof FerryError) return err;
-    throw err;
-  }
-  throw new Error('expected a FerryError');
-}
+const thrown = ferryErrorOf;
 
 describe('openHome', () => {
   it('creates a private folder and a migrated WAL database', () => {

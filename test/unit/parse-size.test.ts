@@ -1,21 +1,13 @@
 import { describe, expect, it } from 'vitest';
+import { ferryErrorOf } from '../helpers/ferry-error-of.js';
 import { formatBytes, parseRate, parseSize } from '../../src/util/index.js';
-import { FerryError } from '../../src/core/errors.js';
 
 const KiB = 1024;
 const MiB = 1024 ** 2;
 const GiB = 1024 ** 3;
 const TiB = 1024 ** 4;
 
-function errorOf(fn: () => unknown): FerryError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof FerryError) return err;
-    throw err;
-  }
-  throw new Error('expected a FerryError');
-}
+const errorOf = ferryErrorOf;
 
 describe('parseSize', () => {
   it('reads bare numbers as bytes', () => {

@@ -1,16 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { ferryErrorOf } from '../helpers/ferry-error-of.js';
 import { parseDuration, parseSince } from '../../src/util/index.js';
-import { FerryError } from '../../src/core/errors.js';
 
-function usageErrorOf(fn: () => unknown): FerryError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof FerryError) return err;
-    throw err;
-  }
-  throw new Error('expected a FerryError');
-}
+const usageErrorOf = ferryErrorOf;
 
 describe('parseSince', () => {
   it('reads unix seconds and milliseconds by digit count', () => {
