@@ -27,7 +27,7 @@ fs.writeFileSync(path.join(root, "video/big.mp4"), crypto.randomBytes(96 * 1024 
 ' "$DEMO/data"
 
 BUCKET1="demo-src-$(date +%s)"; BUCKET2="demo-dst-$(date +%s)"
-node --input-type=module -e '
+AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED=true node --input-type=module -e '
 import { S3Client, CreateBucketCommand } from "@aws-sdk/client-s3";
 const e = process.env;
 const mk = (id, secret) => new S3Client({ endpoint: e.S3_ENDPOINT, region: "us-east-1", forcePathStyle: true, credentials: { accessKeyId: id, secretAccessKey: secret } });
