@@ -7,7 +7,7 @@ import { Readable } from 'node:stream';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { FerryError, type ErrorCode } from '../../src/core/index.js';
 import { guardBody, readGuarded } from '../../src/stores/s3/guarded-body.js';
-import { LeanS3Client, S3ResponseError, errorFromBody, readWhole } from '../../src/stores/s3/lean/lean-s3-client.js';
+import { LeanS3Client, S3ResponseError, errorFromBody } from '../../src/stores/s3/lean/lean-s3-client.js';
 import { classifyS3Error } from '../../src/stores/s3/s3-errors.js';
 import { metadataFromHeaders, metadataHeaderValue, metadataToHeaders } from '../../src/stores/s3/s3-metadata.js';
 
@@ -121,7 +121,7 @@ describe('requests on the wire', () => {
       res.end('hello');
     });
     const out = await client({ crc64Header: 'x-oss-hash-crc64ecma' }).getObject('b', 'k k', { range: 'bytes=0-4', ifMatch: '"abc"' });
-    expect((await readWhole(out.body, 5)).toString()).toBe('hello');
+    expect((await readGuarded(out.body, 5, 'get')).toString()).toBe('hello');
     const { body: _body, ...headers } = out;
     expect(headers).toEqual({
       contentLength: 5,
@@ -391,7 +391,7 @@ describe('errors', () => {
       res.write('12345');
     };
     const out = await client({ http: { socketTimeoutMs: 200 } }).getObject('b', 'k');
-    const err = await rejection(readWhole(out.body, 10));
+    const err = await rejection(readGuarded(out.body, 10, 'get'));
     expect(sortOf(err).retryable).toBe(true);
   });
 
@@ -480,7 +480,7 @@ describe('request bodies that fail', () => {
     const guarded = guardBody(source, 100, 'closed');
     source.push(Buffer.alloc(10));
     setTimeout(() => source.destroy(), 20);
-    await rejection(readWhole(guarded.body, 100));
+    await rejection(readGuarded(guarded.body, 100, 'closed'));
     expect(guarded.failure()?.message).toMatch(/premature close/);
   });
 });

@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
+import { readGuarded } from '../guarded-body.js';
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import { isIP } from 'node:net';
 import type { Readable } from 'node:stream';
-import { HttpTransport, abortError, readBody, type HttpTransportOptions } from './http.js';
+import { HttpTransport, readBody, type HttpTransportOptions } from './http.js';
 import { EMPTY_SHA256, SigV4Signer, UNSIGNED_PAYLOAD, canonicalQuery, encodeKeyPath, uriEncode, type SigV4Credentials } from './sigv4.js';
 import {
   completeMultipartUploadXml,
@@ -412,52 +413,7 @@ export class LeanS3Client {
 
 /** A small body read whole (see BUFFERED_BODY_BYTES), a large one as the stream it is. */
 async function bodyToSend(body: Readable, length: number, signal: AbortSignal | undefined): Promise<Buffer | Readable> {
-  return length <= BUFFERED_BODY_BYTES ? readWhole(body, length, signal) : body;
-}
-
-/** All of a stream of `length` bytes; rejects on its error, an early close, a wrong length or the signal. */
-export function readWhole(body: Readable, length: number, signal?: AbortSignal): Promise<Buffer> {
-  return new Promise<Buffer>((resolve, reject) => {
-    if (signal?.aborted) {
-      body.destroy();
-      reject(abortError());
-      return;
-    }
-    const chunks: Buffer[] = [];
-    let seen = 0;
-    let done = false;
-    const finish = (err: Error | undefined): void => {
-      if (done) return;
-      done = true;
-      body.off('data', onData);
-      signal?.removeEventListener('abort', onAbort);
-      if (err !== undefined) {
-        reject(err);
-        return;
-      }
-      if (seen !== length) {
-        reject(Object.assign(new Error(`the body has ${seen} bytes, not the ${length} announced`), { name: 'IncompleteBody' }));
-        return;
-      }
-      resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, seen));
-    };
-    const onData = (chunk: Buffer | string): void => {
-      const b = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
-      chunks.push(b);
-      seen += b.length;
-    };
-    const onAbort = (): void => {
-      body.destroy();
-      finish(abortError());
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-    body.on('data', onData);
-    body.once('end', () => finish(undefined));
-    body.on('error', (err: Error) => finish(err));
-    body.once('close', () => {
-      if (!done) finish(Object.assign(new Error('premature close: the body closed before its end'), { code: 'ERR_STREAM_PREMATURE_CLOSE' }));
-    });
-  });
+  return length <= BUFFERED_BODY_BYTES ? readGuarded(body, length, 'request body', signal) : body;
 }
 
 /**
