@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestBucket, emptyAndDeleteBucket, hasS3, listAllKeys, s3Env, testClient, type S3TestEnv } from '../helpers/s3-env.js';
+import { cephAddressArgs } from '../helpers/ceph-address.js';
 import { startS3Proxy, type S3Proxy } from '../helpers/s3-proxy.js';
 import { FerryCli } from '../helpers/ferry-cli.js';
 
@@ -137,9 +138,7 @@ describe.skipIf(!hasS3())('ferry copy against Ceph RGW', () => {
     for (const item of items) await upload(c1, srcBucket, item);
     proxy = await startS3Proxy(env.endpoint);
     cli = new FerryCli(undefined, { FERRY_TEST_SECRET_1: env.secretAccessKey, FERRY_TEST_SECRET_2: env.secretAccessKey2 });
-    const add = (name: string, endpoint: string, bucket: string, which: 1 | 2) =>
-      cli.ok(0, 'address', 'add', name, '--type', 's3', '--provider', 'ceph', '--endpoint', endpoint, '--bucket', bucket,
-        '--access-key-id', which === 1 ? env.accessKeyId : env.accessKeyId2, '--secret-env', `FERRY_TEST_SECRET_${which}`);
+    const add = (name: string, endpoint: string, bucket: string, which: 1 | 2) => cli.ok(0, ...cephAddressArgs(env, name, endpoint, bucket, which));
     await add('src', proxy.url, srcBucket, 1);
     await add('other', proxy.url, dstOther, 2);
     await add('same', proxy.url, dstSame, 1);

@@ -14,6 +14,7 @@ import { JobDb, waitFor } from '../helpers/job-db.js';
 import { answerS3Error, isObjectGet, isObjectPut, sleep, tapProxy, type ProxyTap } from '../helpers/proxy-tap.js';
 import { listObjects, md5Hex, parseCsv, putMany, type BulkObject } from '../helpers/s3-bulk.js';
 import { createTestBucket, emptyAndDeleteBucket, hasS3, s3Env, type S3TestEnv } from '../helpers/s3-env.js';
+import { cephAddressArgs } from '../helpers/ceph-address.js';
 import { startS3Proxy, type S3Proxy } from '../helpers/s3-proxy.js';
 
 const obj = (key: string, size: number): BulkObject => ({ key, body: randomBytes(size) });
@@ -37,9 +38,7 @@ describe.skipIf(!hasS3())('ferry jobs: incremental, retry, throttle, pause', () 
     proxy = await startS3Proxy(env.endpoint);
     tap = tapProxy(proxy);
     ferry = new FerryProcess({ FERRY_TEST_SECRET_1: env.secretAccessKey, FERRY_TEST_SECRET_2: env.secretAccessKey2 });
-    const add = (name: string, bucket: string, which: 1 | 2) =>
-      ferry.ok(0, 'address', 'add', name, '--type', 's3', '--provider', 'ceph', '--endpoint', proxy.url, '--bucket', bucket,
-        '--access-key-id', which === 1 ? env.accessKeyId : env.accessKeyId2, '--secret-env', `FERRY_TEST_SECRET_${which}`);
+    const add = (name: string, bucket: string, which: 1 | 2) => ferry.ok(0, ...cephAddressArgs(env, name, proxy.url, bucket, which));
     await add('src', srcBucket, 1);
     await add('dst', dstBucket, 2);
     db = new JobDb(ferry.dbPath);

@@ -20,6 +20,7 @@ import { JobDb, waitFor } from '../helpers/job-db.js';
 import { isList, isListParts, isObjectGet, isObjectPut, isUploadPart, sleep, tapProxy, type ProxyTap } from '../helpers/proxy-tap.js';
 import { listObjects, md5Hex, md5OfObject, openMultipartUploads, parseCsv, putMany, type BulkObject } from '../helpers/s3-bulk.js';
 import { createTestBucket, emptyAndDeleteBucket, hasS3, putObject, s3Env, type S3TestEnv } from '../helpers/s3-env.js';
+import { cephAddressArgs } from '../helpers/ceph-address.js';
 import { startS3Proxy, type S3Proxy } from '../helpers/s3-proxy.js';
 
 const MiB = 1024 * 1024;
@@ -94,9 +95,7 @@ describe.skipIf(!hasS3())('ferry job survives kill -9 while listing, copying and
       else if (isObjectPut(req, dstBucket)) await sleep(delays.put);
     };
     ferry = new FerryProcess({ FERRY_TEST_SECRET_1: env.secretAccessKey, FERRY_TEST_SECRET_2: env.secretAccessKey2 });
-    const add = (name: string, bucket: string, which: 1 | 2) =>
-      ferry.ok(0, 'address', 'add', name, '--type', 's3', '--provider', 'ceph', '--endpoint', proxy.url, '--bucket', bucket,
-        '--access-key-id', which === 1 ? env.accessKeyId : env.accessKeyId2, '--secret-env', `FERRY_TEST_SECRET_${which}`);
+    const add = (name: string, bucket: string, which: 1 | 2) => ferry.ok(0, ...cephAddressArgs(env, name, proxy.url, bucket, which));
     await add('src', srcBucket, 1);
     await add('dst', dstBucket, 2);
     // One cursor over the whole bucket (no level listing), 500 objects a task.
