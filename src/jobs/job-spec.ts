@@ -2,6 +2,8 @@ import { z } from 'zod';
 import { OVERWRITE_POLICIES } from '../engine/copy-options.js';
 
 const MiB = 1024 * 1024;
+/** The largest part any S3 provider takes (AWS, OSS, COS, Kodo... all 5 GiB). */
+export const MAX_PART_SIZE = 5 * 1024 * MiB;
 
 /**
  * Everything a migration job is created with; stored as JSON in the job
@@ -21,7 +23,7 @@ export const jobSpecSchema = z.object({
     exclude: z.array(z.string()).default([]),
     concurrency: z.number().int().min(1).max(4096).default(32),
     multipartThreshold: z.number().int().min(1).default(64 * MiB),
-    partSize: z.number().int().min(MiB).default(16 * MiB),
+    partSize: z.number().int().min(MiB).max(MAX_PART_SIZE, 'must be at most 5GiB, the largest part S3 providers take').default(16 * MiB),
     partConcurrency: z.number().int().min(1).max(256).default(4),
     serverSideCopy: z.boolean().default(true),
     attempts: z.number().int().min(1).max(101).default(5),

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { usageError } from '../../core/index.js';
 import { DEFAULT_COPY_OPTIONS, parseOverwritePolicy, type CopyOptions } from '../../engine/index.js';
+import { MAX_PART_SIZE } from '../../jobs/job-spec.js';
 import { createKeyFilter, parseSince, parseSize } from '../../util/index.js';
 
 /** The raw flags of `ferry copy` (and later `ferry job create`), as commander hands them over. */
@@ -47,6 +48,8 @@ export function copyOptionsFromFlags(raw: unknown): CopyOptions {
   if (flags.partSize !== undefined) {
     options.partSize = parseSize(flags.partSize, '--part-size');
     if (options.partSize < 1024 * 1024) throw usageError('--part-size', 'must be at least 1MiB');
+    // Every provider refuses larger parts; refused here, not object by object mid-run.
+    if (options.partSize > MAX_PART_SIZE) throw usageError('--part-size', 'must be at most 5GiB, the largest part S3 providers take');
   }
   if (flags.serverSideCopy === false) options.serverSideCopy = false;
   if (flags.storageClass !== undefined) {

@@ -2,7 +2,7 @@ import type { AddressInput, S3AddressInput } from '../../addresses/address-schem
 import { FerryError } from '../../core/index.js';
 import type { ProviderName } from '../../stores/s3/providers.js';
 import { parseSize } from '../../util/index.js';
-import type { JobSpecInput } from '../job-spec.js';
+import { MAX_PART_SIZE, type JobSpecInput } from '../job-spec.js';
 import { parsePropertyEntries } from './properties.js';
 
 /**
@@ -317,7 +317,10 @@ function copySettings(cfg: ConfigFile, sys: ConfigFile, warnings: string[]): Non
     if (partSize < MiB) {
       warnings.push(`${partFile.file}: multipartUploadPartSize: raised to 1 MiB, the smallest part Ferry uploads`);
     }
-    copy.partSize = Math.max(partSize, MiB);
+    if (partSize > MAX_PART_SIZE) {
+      warnings.push(`${partFile.file}: multipartUploadPartSize: lowered to 5 GiB, the largest part S3 providers take`);
+    }
+    copy.partSize = Math.min(Math.max(partSize, MiB), MAX_PART_SIZE);
   }
   return copy;
 }
