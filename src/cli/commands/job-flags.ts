@@ -50,7 +50,11 @@ export function jobSpecFromFlags(flags: Record<string, unknown>, base?: JobSpec)
 
   const tasks = { ...(base?.tasks ?? {}) } as NonNullable<JobSpecInput['tasks']>;
   if (given('taskObjects')) tasks.maxObjects = int(flags.taskObjects, '--task-objects', 1, 10_000_000);
-  if (given('taskSize')) tasks.maxBytes = parseSize(String(flags.taskSize), '--task-size');
+  if (given('taskSize')) {
+    tasks.maxBytes = parseSize(String(flags.taskSize), '--task-size');
+    // Checked here so the error names this flag, not the spec's `maxBytes`.
+    if (tasks.maxBytes < 1) throw usageError('--task-size', 'must be at least 1 byte');
+  }
   if (given('listConcurrency')) tasks.listConcurrency = int(flags.listConcurrency, '--list-concurrency', 1, 64);
   if (given('listDepth')) tasks.listDepth = int(flags.listDepth, '--list-depth', 0, 8);
 
