@@ -45,10 +45,7 @@ export async function startS3Proxy(target: string): Promise<S3Proxy> {
   };
   const server: Server = createServer((req, res) => {
     void (async () => {
-      const url = new URL(req.url ?? '/', 'http://x');
-      const [, bucket = '', ...rest] = url.pathname.split('/');
-      const key = decodeURIComponent(rest.join('/'));
-      const info: ProxiedRequest = { method: req.method ?? 'GET', kind: classify(req, key, url.searchParams), bucket, key, query: url.searchParams, headers: req.headers };
+      const info = describeRequest(req);
       proxy.counts[info.kind]++;
       proxy.requests.push(info);
       if (proxy.onRequest && (await proxy.onRequest(info, res)) === true) {
@@ -72,7 +69,16 @@ export async function startS3Proxy(target: string): Promise<S3Proxy> {
   return proxy;
 }
 
-function classify(req: IncomingMessage, key: string, q: URLSearchParams): S3RequestKind {
+/** The request as S3 sees it: bucket, key, query and kind. */
+export function describeRequest(req: IncomingMessage): ProxiedRequest {
+  const url = new URL(req.url ?? '/', 'http://x');
+  const [, bucket = '', ...rest] = url.pathname.split('/');
+  const key = decodeURIComponent(rest.join('/'));
+  return { method: req.method ?? 'GET', kind: classify(req, key, url.searchParams), bucket, key, query: url.searchParams, headers: req.headers };
+}
+
+/** What kind of S3 request this is (path-style addressing). */
+export function classify(req: IncomingMessage, key: string, q: URLSearchParams): S3RequestKind {
   const m = req.method ?? 'GET';
   if (m === 'GET' && key === '') return 'list';
   if (m === 'GET' && (q.has('uploadId') || q.has('uploads'))) return 'other';
