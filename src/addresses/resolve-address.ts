@@ -3,6 +3,7 @@ import type { SecretBox } from '../home/index.js';
 import type { S3Credentials, StoreSpec } from '../stores/store-spec.js';
 import type { Address, S3Address } from './address.js';
 import { readAwsProfile } from './aws-profile.js';
+import { ioTimeoutOf } from './io-timeout.js';
 
 /**
  * Turns a stored address into what a store needs, secrets included: the
@@ -26,6 +27,7 @@ export function resolveSpec(address: Address, env: NodeJS.ProcessEnv, secretBox:
         region: address.region,
         pathStyle: address.pathStyle,
         credentials: credentialsOf(address, env, secretBox),
+        ioTimeoutMs: ioTimeoutOf(env),
       };
   }
 }

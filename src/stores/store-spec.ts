@@ -29,6 +29,8 @@ export interface S3Spec extends SpecBase {
   pathStyle?: boolean | undefined;
   /** Absent for anonymous access. */
   credentials?: S3Credentials | undefined;
+  /** Idle time before a request is abandoned (`FERRY_IO_TIMEOUT`); the client's default when absent. */
+  ioTimeoutMs?: number | undefined;
 }
 
 export interface LocalSpec extends SpecBase {

@@ -49,6 +49,7 @@ export class S3Store implements ServerSideCopy, LevelListing {
         // Anonymous access (public buckets): requests go unsigned.
         credentials: spec.credentials,
         crc64Header: this.quirks.crc64Header,
+        http: spec.ioTimeoutMs === undefined ? undefined : { socketTimeoutMs: spec.ioTimeoutMs },
       });
     this.etagIsMd5 = this.quirks.etagIsMd5;
     this.returnsCrc64 = this.quirks.crc64Header !== undefined;
