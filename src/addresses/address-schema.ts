@@ -52,6 +52,18 @@ function isFile(path: string): boolean {
   }
 }
 
+/**
+ * False when the path exists but cannot be a folder (a file, or below one).
+ * A missing path is fine: a destination folder is created by the first copy.
+ */
+function isDirectoryOrAbsent(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code !== 'ENOTDIR';
+  }
+}
+
 export const s3AddressSchema = z
   .strictObject({
     name: addressNameSchema,
@@ -109,7 +121,7 @@ export const s3AddressSchema = z
 export const localAddressSchema = z.strictObject({
   name: addressNameSchema,
   type: z.literal('local'),
-  path: pathSchema,
+  path: pathSchema.refine(isDirectoryOrAbsent, 'must be a folder, not a file'),
   prefix: prefixSchema,
 });
 
@@ -138,7 +150,7 @@ const typeSchema = z.enum(ADDRESS_TYPES, {
 
 /** Validates raw input (CLI options, a request body); throws a usage error naming the first bad field. */
 export function parseAddressInput(raw: unknown): AddressInput {
-  if (typeof raw !== 'object' || raw === null) throw usageError('address', 'must be an object');
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw usageError('address', 'must be an object');
   const type = typeSchema.safeParse((raw as { type?: unknown }).type);
   if (!type.success) throw issuesToUsageError(type.error.issues.map((i) => ({ ...i, path: ['type'] })));
   const result = SCHEMAS[type.data].safeParse(raw);
