@@ -5,7 +5,7 @@ import type { Command } from 'commander';
 import { FerryError, usageError } from '../../core/index.js';
 import { Progress } from '../../engine/index.js';
 import { nextCronTime, parseCron } from '../../jobs/cron.js';
-import { parseOssimportJob } from '../../jobs/ossimport/index.js';
+import { configText, parseOssimportJob } from '../../jobs/ossimport/index.js';
 import { jobDir, runDir } from '../../jobs/job-paths.js';
 import { runJob, type RunJobResult } from '../../jobs/job-runner.js';
 import { ACTIVE_STATES } from '../../jobs/job-state.js';
@@ -53,14 +53,20 @@ export function registerJobCommands(program: Command, ctx: CliContext, setExit: 
     .option('--name <name>', 'job name (default: ossimport)', 'ossimport')
     .action(async (file: string, flags: Flags) => {
       const name = String(flags.name);
-      const read = async (path: string, field: string): Promise<string> => {
+      const read = async (path: string, field: string, label: string): Promise<string> => {
+        let bytes: Buffer;
         try {
-          return await readFile(path, 'utf8');
+          bytes = await readFile(path);
         } catch (err) {
           throw usageError(field, `cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? 'error'}`);
         }
+        return configText(bytes, label);
       };
-      const parsed = parseOssimportJob(await read(file, 'job.cfg'), flags.sys ? await read(String(flags.sys), '--sys') : undefined, name);
+      const parsed = parseOssimportJob(
+        await read(file, 'job.cfg', 'job.cfg'),
+        flags.sys ? await read(String(flags.sys), '--sys', 'sys.properties') : undefined,
+        name,
+      );
       await withJobs(ctx, (j) => {
         const srcName = `${name}-src`;
         const dstName = `${name}-dst`;

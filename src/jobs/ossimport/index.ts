@@ -2,6 +2,7 @@
  * ossimport compatibility: read its `job.cfg` and `sys.properties` into a
  * Ferry job and addresses (`ferry job import`).
  */
+export { configText } from './config-text.js';
 export { parseProperties, parsePropertyEntries, serializeProperties, type PropertyEntry } from './properties.js';
 export {
   parseOssimportJob,

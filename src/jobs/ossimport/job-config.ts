@@ -391,6 +391,10 @@ class ConfigFile {
   ) {
     const lines = new Map<string, number>();
     for (const { key, value, line } of parsePropertyEntries(text)) {
+      // `=value` or `: value`: Java would read a key "", whatever was meant.
+      if (key === '') {
+        throw new FerryError('USAGE', `${file}: line ${line}: has no key before its value ${JSON.stringify(value)}`, { field: `line ${line}`, fatal: true });
+      }
       const earlier = lines.get(key);
       if (earlier !== undefined) {
         warnings.push(`${file}: ${key} is set on lines ${earlier} and ${line}; the last one wins, as in ossimport`);
