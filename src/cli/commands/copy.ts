@@ -120,8 +120,13 @@ function printSummary(ctx: CliContext, s: CopySummary): void {
     `failed ${s.failed}${s.retries ? `, retries ${s.retries}` : ''}`,
   ];
   ctx.stdout.write(`${lines.join('\n')}\n`);
-  for (const f of s.failures.slice(0, 20)) ctx.stderr.write(`failed: ${f.key}: ${describeError(f.error)}\n`);
+  for (const f of s.failures.slice(0, 20)) ctx.stderr.write(`failed: ${printableKey(f.key)}: ${describeError(f.error)}\n`);
   if (s.failures.length > 20) ctx.stderr.write(`... and ${s.failed - 20} more failures (use --json for all)\n`);
+}
+
+/** A key with a line break or other control character is quoted, so each failure stays one line. */
+function printableKey(key: string): string {
+  return /\p{Cc}/u.test(key) ? JSON.stringify(key) : key;
 }
 
 function formatSkips(s: CopySummary): string {
