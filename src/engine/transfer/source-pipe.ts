@@ -1,4 +1,5 @@
 import type { Readable } from 'node:stream';
+import { describeError, FerryError, isFerryError } from '../../core/index.js';
 import { HashingStream } from '../hashing/index.js';
 import { ThrottleStream } from '../throttle/index.js';
 import type { TransferContext } from './transfer-context.js';
@@ -8,7 +9,7 @@ export interface SourcePipe {
   /** What the upload reads; its `result` has the bytes, MD5 and CRC64 once it ended. */
   hasher: HashingStream;
   /** The source's own failure, if any: the real cause when the upload fails after it. */
-  sourceError(): unknown;
+  sourceError(): FerryError | undefined;
   /** Stops reading the source (the upload failed). */
   destroy(): void;
 }
@@ -21,16 +22,16 @@ export interface SourcePipe {
  */
 export function pipeSource(ctx: TransferContext, body: Readable, expectedBytes: number, onProgress: (n: number) => void): SourcePipe {
   const hasher = new HashingStream({ crc64: ctx.dstTraits.returnsCrc64, expectedBytes, onProgress });
-  let failure: unknown;
+  let failure: FerryError | undefined;
   const throttle = ctx.throttle?.bytes ? new ThrottleStream(ctx.throttle.bytes, { signal: ctx.signal }) : undefined;
   body.on('error', (err) => {
-    failure = err;
+    failure = readFailure(err);
     throttle?.destroy();
     hasher.destroy(err);
   });
   if (throttle) {
     throttle.on('error', (err) => {
-      failure = err;
+      failure = readFailure(err);
       hasher.destroy(err);
     });
     body.pipe(throttle).pipe(hasher);
@@ -45,4 +46,19 @@ export function pipeSource(ctx: TransferContext, body: Readable, expectedBytes: 
       throttle?.destroy();
     },
   };
+}
+
+/**
+ * A source body's failure as the retry logic sees it. Stores hand out their
+ * bodies as they come off the wire, so a connection reset or cut short
+ * mid-body arrives as node's bare `aborted` / ECONNRESET, which is as
+ * retryable as the same failure before the first byte.
+ */
+function readFailure(err: unknown): FerryError {
+  if (isFerryError(err)) return err;
+  // A bug in a stream of ours must surface, not be retried.
+  if (err instanceof TypeError || err instanceof RangeError) return new FerryError('INTERNAL', `reading the source: ${describeError(err)}`, { cause: err });
+  const code = (err as { code?: unknown } | null)?.code;
+  const detail = typeof code === 'string' && !describeError(err).includes(code) ? ` (${code})` : '';
+  return new FerryError('NETWORK', `reading the source failed: ${describeError(err)}${detail}`, { retryable: true, cause: err });
 }
