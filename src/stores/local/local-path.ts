@@ -1,4 +1,4 @@
-import { isAbsolute, join, relative } from 'node:path';
+import { isAbsolute, join, relative, sep } from 'node:path';
 import { FerryError, assertSafeLocalKey } from '../../core/index.js';
 import { isTempName } from './temp-name.js';
 
@@ -18,7 +18,8 @@ export function keyPath(root: string, fullKey: string): string {
   }
   const path = join(root, bare);
   const rel = relative(root, path);
-  if (rel === '' || rel.startsWith('..') || isAbsolute(rel)) {
+  // `..` as a whole segment only: `..data/x` is a file below the root.
+  if (rel === '' || rel === '..' || rel.startsWith(`..${sep}`) || isAbsolute(rel)) {
     throw new FerryError('INVALID_KEY', `key ${JSON.stringify(fullKey)} resolves outside the root`, { field: 'key' });
   }
   return path;
