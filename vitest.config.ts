@@ -5,7 +5,11 @@ import { defineConfig } from 'vitest/config';
 // scripts/ceph-up.sh and scripts/redis-up.sh (see test/helpers/s3-env.ts).
 export default defineConfig({
   test: {
-    reporters: ['default'],
+    // The artifacts reporter keeps the tests' console output for scripts/secrets-scan.mjs.
+    reporters: ['default', './test/helpers/artifacts-reporter.ts'],
+    // One folder per run for everything a test leaves behind (test/helpers/artifacts.ts),
+    // which `npm test` scans for secrets after the run.
+    globalSetup: ['./test/helpers/artifacts-setup.ts'],
     // The AWS SDK warns once per process on Node < 22 (a support notice, not an error).
     env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
     projects: [

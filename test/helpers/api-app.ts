@@ -10,8 +10,11 @@ import { openHome, type FerryHome } from '../../src/home/index.js';
 import { JobRepository } from '../../src/jobs/job-repository.js';
 import { JobScheduler } from '../../src/jobs/job-scheduler.js';
 import { openStore } from '../../src/stores/index.js';
+import { recordResponses } from './api-recorder.js';
+import { newHomeDir } from './artifacts.js';
+import { API_TEST_TOKEN } from './test-secrets.js';
 
-export const TEST_TOKEN = 'test-token-4f1c2a9e7b';
+export const TEST_TOKEN = API_TEST_TOKEN;
 
 export interface Answer<T = unknown> {
   status: number;
@@ -20,6 +23,11 @@ export interface Answer<T = unknown> {
   json: T;
 }
 
+/**
+ * The home is a new one in the run's artifacts and every response is
+ * recorded there (test/helpers/artifacts.ts); `dir` is a scratch folder for
+ * test data, outside them.
+ */
 export class ApiHarness {
   readonly dir = mkdtempSync(join(tmpdir(), 'ferry-api-'));
   readonly home: FerryHome;
@@ -31,7 +39,7 @@ export class ApiHarness {
 
   constructor(extra: Partial<AppDeps> = {}, env: NodeJS.ProcessEnv = {}) {
     this.env = env;
-    this.home = openHome(join(this.dir, 'home'), env);
+    this.home = openHome(newHomeDir('api'), env);
     this.jobs = new JobRepository(this.home.db);
     this.addresses = new AddressRepository(this.home.db, this.home.secretBox);
     this.app = createApp({
@@ -45,6 +53,7 @@ export class ApiHarness {
       sseIntervalMs: 50,
       ...extra,
     });
+    recordResponses(this.app);
   }
 
   /** Calls the app with the token (unless `auth` is false or another header is given). */

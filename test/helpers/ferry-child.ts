@@ -2,10 +2,9 @@
 // `npm run build` first) as a child process, so a test can kill it with
 // SIGKILL at any moment, as a crash or `kill -9` would.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { CliLog, newHomeDir, redactArgv, registerEnvSecrets } from './artifacts.js';
 
 /** The repository root (bin/ferry.js lives below it). */
 export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -43,13 +42,19 @@ export function killAllFerryChildren(): void {
   live.clear();
 }
 
-/** One Ferry home, driven by `node bin/ferry.js` child processes. */
+/**
+ * One Ferry home, driven by `node bin/ferry.js` child processes. The home
+ * defaults to a new one in the run's artifacts; each process's output goes
+ * to a log file there as it comes (test/helpers/artifacts.ts), and the
+ * values of secret variables in `secrets` join the scan's list.
+ */
 export class FerryProcess {
   readonly home: string;
   readonly env: Record<string, string>;
 
-  constructor(secrets: Record<string, string>, home = mkdtempSync(join(tmpdir(), 'ferry-home-'))) {
+  constructor(secrets: Record<string, string>, home = newHomeDir('child')) {
     this.home = home;
+    registerEnvSecrets(secrets);
     this.env = {
       PATH: process.env.PATH ?? '/usr/bin:/bin',
       FERRY_HOME: home,
@@ -66,15 +71,23 @@ export class FerryProcess {
     const started = Date.now();
     const child = spawn(process.execPath, [BIN, ...argv], { cwd: REPO_ROOT, env: this.env, stdio: ['ignore', 'pipe', 'pipe'] });
     live.add(child);
+    const log = new CliLog(argv, this.home);
     const out: Buffer[] = [];
     const err: Buffer[] = [];
-    child.stdout.on('data', (b: Buffer) => out.push(b));
-    child.stderr.on('data', (b: Buffer) => err.push(b));
+    child.stdout.on('data', (b: Buffer) => {
+      out.push(b);
+      log.write('stdout', b);
+    });
+    child.stderr.on('data', (b: Buffer) => {
+      err.push(b);
+      log.write('stderr', b);
+    });
     const text = (chunks: Buffer[]): string => Buffer.concat(chunks).toString('utf8');
     const done = new Promise<ChildResult>((resolve, reject) => {
       child.once('error', reject);
       child.once('close', (code, signal) => {
         live.delete(child);
+        log.end(signal ? `killed by ${signal}` : `exit ${code}`);
         const o = text(out);
         resolve({ code, signal, out: o, err: text(err), ms: Date.now() - started, json: <T>() => JSON.parse(o) as T });
       });
@@ -102,7 +115,7 @@ export class FerryProcess {
   async ok(expected: number, ...argv: string[]): Promise<ChildResult> {
     const r = await this.run(...argv);
     if (r.code !== expected) {
-      throw new Error(`ferry ${argv.join(' ')} exited ${r.code ?? r.signal}, expected ${expected}\nstdout: ${r.out}\nstderr: ${r.err}`);
+      throw new Error(`ferry ${redactArgv(argv)} exited ${r.code ?? r.signal}, expected ${expected}\nstdout: ${r.out}\nstderr: ${r.err}`);
     }
     return r;
   }

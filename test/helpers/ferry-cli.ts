@@ -1,7 +1,5 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { main } from '../../src/cli/main.js';
+import { newHomeDir, redactArgv, registerEnvSecrets } from './artifacts.js';
 import { captureContext } from './capture-context.js';
 
 export interface CliResult {
@@ -11,19 +9,31 @@ export interface CliResult {
   json<T = Record<string, unknown>>(): T;
 }
 
-/** Runs the `ferry` CLI in-process against one home folder, as a script would. */
+/**
+ * Runs the `ferry` CLI in-process against one home folder, as a script would.
+ * The home defaults to a new one in the run's artifacts, and each run's
+ * output goes to a log file there (test/helpers/artifacts.ts).
+ */
 export class FerryCli {
   readonly home: string;
   constructor(
-    home = mkdtempSync(join(tmpdir(), 'ferry-home-')),
+    home = newHomeDir('cli'),
     readonly env: NodeJS.ProcessEnv = {},
   ) {
     this.home = home;
+    registerEnvSecrets(env);
   }
 
   async run(...argv: string[]): Promise<CliResult> {
-    const cap = captureContext(this.home, this.env);
-    const code = await main(argv, cap.ctx);
+    const cap = captureContext(this.home, this.env, argv);
+    let code: number;
+    try {
+      code = await main(argv, cap.ctx);
+    } catch (err) {
+      cap.log.end(`threw ${(err as Error).name}`);
+      throw err;
+    }
+    cap.log.end(`exit ${code}`);
     const out = cap.out();
     return {
       code,
@@ -38,7 +48,7 @@ export class FerryCli {
   /** Runs and fails the test with the CLI's stderr if the exit code is not `expected`. */
   async ok(expected: number, ...argv: string[]): Promise<CliResult> {
     const r = await this.run(...argv);
-    if (r.code !== expected) throw new Error(`ferry ${argv.join(' ')} exited ${r.code}, expected ${expected}\nstdout: ${r.out}\nstderr: ${r.err}`);
+    if (r.code !== expected) throw new Error(`ferry ${redactArgv(argv)} exited ${r.code}, expected ${expected}\nstdout: ${r.out}\nstderr: ${r.err}`);
     return r;
   }
 }

@@ -14,8 +14,8 @@ import {
   resolveSpec,
 } from '../../src/addresses/index.js';
 import { MIGRATIONS, openHome, runMigrations, SecretBox, userVersion, type FerryHome } from '../../src/home/index.js';
-
-const SECRET = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYzEXAMPLEKEY';
+import { newHomeDir } from '../helpers/artifacts.js';
+import { OTHER_EXAMPLE_SECRET as SECRET } from '../helpers/test-secrets.js';
 
 let tmp: string;
 let homeDir: string;
@@ -24,7 +24,7 @@ let repo: AddressRepository;
 
 beforeEach(() => {
   tmp = mkdtempSync(join(tmpdir(), 'ferry-addr-'));
-  homeDir = join(tmp, 'home');
+  homeDir = newHomeDir('addresses');
   home = openHome(homeDir, {});
   repo = new AddressRepository(home.db, home.secretBox);
 });

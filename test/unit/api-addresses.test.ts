@@ -5,8 +5,7 @@ import { resolveSpec } from '../../src/addresses/index.js';
 import { FerryError } from '../../src/core/index.js';
 import type { ObjectStore } from '../../src/stores/index.js';
 import { ApiHarness } from '../helpers/api-app.js';
-
-const SECRET = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY';
+import { AWS_EXAMPLE_SECRET as SECRET } from '../helpers/test-secrets.js';
 const KEY_ID = 'AKIAIOSFODNN7EXAMPLE';
 const s3Body = (name = 'src') => ({
   name,

@@ -1,11 +1,10 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { hashToken, setupToken, storedTokenHash, verifyToken } from '../../src/api/auth.js';
 import { isLoopback, parseListen } from '../../src/api/server.js';
 import { openHome } from '../../src/home/index.js';
 import { ApiHarness, TEST_TOKEN } from '../helpers/api-app.js';
+import { newHomeDir, registerSecret } from '../helpers/artifacts.js';
+import { ENV_TOKEN, FLAG_TOKEN } from '../helpers/test-secrets.js';
 
 const harnesses: ApiHarness[] = [];
 const harness = (): ApiHarness => {
@@ -79,9 +78,10 @@ describe('API authentication', () => {
 
 describe('API token', () => {
   it('is generated once, stored only as a salted hash, and overridden by --token or FERRY_TOKEN', () => {
-    const home = openHome(mkdtempSync(join(tmpdir(), 'ferry-token-')));
+    const home = openHome(newHomeDir('token'));
     try {
       const first = setupToken(home.db, {});
+      registerSecret('generated API token', first.token ?? '');
       expect(first.source).toBe('generated');
       expect(first.token).toMatch(/^fy_[\w-]{43}$/);
       const stored = storedTokenHash(home.db)!;
@@ -93,11 +93,11 @@ describe('API token', () => {
       const again = setupToken(home.db, {});
       expect(again).toEqual({ hash: stored, source: 'stored' });
 
-      const flag = setupToken(home.db, { flag: 'my-own-token-123', env: 'env-token-456789' });
+      const flag = setupToken(home.db, { flag: FLAG_TOKEN, env: ENV_TOKEN });
       expect(flag.source).toBe('flag');
-      expect(verifyToken('my-own-token-123', flag.hash)).toBe(true);
+      expect(verifyToken(FLAG_TOKEN, flag.hash)).toBe(true);
       expect(storedTokenHash(home.db)).toBe(stored);
-      expect(setupToken(home.db, { env: 'env-token-456789' }).source).toBe('env');
+      expect(setupToken(home.db, { env: ENV_TOKEN }).source).toBe('env');
       expect(() => setupToken(home.db, { flag: 'short' })).toThrow('--token: must be at least 12 characters');
 
       const renewed = setupToken(home.db, { renew: true });

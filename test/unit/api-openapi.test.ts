@@ -4,6 +4,7 @@ import { Linter } from 'eslint';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CONSOLE_JS } from '../../src/console/script.js';
 import { ApiHarness } from '../helpers/api-app.js';
+import { AWS_EXAMPLE_SECRET } from '../helpers/test-secrets.js';
 
 interface OpenApi {
   openapi: string;
@@ -65,7 +66,7 @@ describe('console', () => {
   });
 
   it('serves every page to a logged-in user, with no data of its own in the HTML', async () => {
-    const SECRET = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY';
+    const SECRET = AWS_EXAMPLE_SECRET;
     await h.call('POST', '/api/addresses', { name: 'x', type: 's3', provider: 'ceph', endpoint: 'http://127.0.0.1:1', bucket: 'b', accessKeyId: 'AKIAIOSFODNN7EXAMPLE', secretAccessKey: SECRET });
     const auth = { Authorization: 'Bearer test-token-4f1c2a9e7b' };
     for (const [path, page] of [['/jobs', 'jobs'], ['/jobs/new', 'new-job'], ['/jobs/some-job', 'job'], ['/addresses', 'addresses'], ['/login', 'login']]) {

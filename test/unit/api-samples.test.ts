@@ -1,16 +1,14 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openHome, type FerryHome } from '../../src/home/index.js';
 import { JobRepository } from '../../src/jobs/job-repository.js';
 import { RunSampler, RunSamples } from '../../src/jobs/run-samples.js';
+import { newHomeDir } from '../helpers/artifacts.js';
 
 let home: FerryHome | undefined;
 afterEach(() => home?.close());
 
 function setup(): { samples: RunSamples; home: FerryHome } {
-  home = openHome(mkdtempSync(join(tmpdir(), 'ferry-samples-')));
+  home = openHome(newHomeDir('samples'));
   const jobs = new JobRepository(home.db);
   jobs.create({ name: 'j', src: '/a', dst: '/b' });
   jobs.startRun('j', 'full', undefined);

@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
+import { newHomeDir } from '../helpers/artifacts.js';
 import { captureContext } from '../helpers/capture-context.js';
-
-const SECRET = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYzEXAMPLEKEY';
+import { OTHER_EXAMPLE_SECRET as SECRET } from '../helpers/test-secrets.js';
 const S3 = ['--type', 's3', '--endpoint', 'https://cos.ap-guangzhou.myqcloud.com', '--bucket', 'media-1250000000'];
 
 let tmp: string;
@@ -13,7 +13,7 @@ let home: string;
 
 beforeEach(() => {
   tmp = mkdtempSync(join(tmpdir(), 'ferry-cli-'));
-  home = join(tmp, 'home');
+  home = newHomeDir('address');
 });
 
 afterEach(() => {
@@ -21,7 +21,7 @@ afterEach(() => {
 });
 
 async function run(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number; out: string; err: string }> {
-  const c = captureContext(home, env);
+  const c = captureContext(home, env, args);
   const code = await main(args, c.ctx);
   return { code, out: c.out(), err: c.err() };
 }

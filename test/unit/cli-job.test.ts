@@ -2,6 +2,7 @@ import { mkdirSync, mkdtempSync, readFileSync, existsSync, writeFileSync, chmodS
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { testArtifactsDir } from '../helpers/artifacts.js';
 import { FerryCli } from '../helpers/ferry-cli.js';
 
 function folder(files: number): string {
@@ -35,6 +36,10 @@ describe('ferry job (local folders)', () => {
     expect(csv[0]).toBe('key,status,size,srcEtag,srcCrc64,dstEtag,dstCrc64,srcMtime,startedAt,endedAt,reason,error,attempts');
     expect(csv).toHaveLength(26);
     expect(new Set(csv.slice(1).map((l) => l.split(',')[0])).size).toBe(25);
+    // --out writes the same report to a file (kept in the run's artifacts for the secrets scan).
+    const outFile = join(testArtifactsDir('reports'), 'j-run1-migrated.csv');
+    await cli.ok(0, 'job', 'report', 'j', '--kind', 'migrated', '--out', outFile);
+    expect(readFileSync(outFile, 'utf8').trim().split('\n')).toEqual(csv);
     const files = join(cli.home, 'jobs/j/runs/1');
     for (const f of ['total.csv', 'migrated.jsonl', 'skipped.csv', 'failed.csv']) expect(existsSync(join(files, f))).toBe(true);
     expect(readFileSync(join(files, 'failed.csv'), 'utf8').trim().split('\n')).toHaveLength(1);

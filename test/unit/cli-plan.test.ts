@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { buildPlan, formatDuration, workersNeeded, type PlanReport } from '../../src/cli/commands/plan.js';
 import { main } from '../../src/cli/main.js';
+import { newHomeDir } from '../helpers/artifacts.js';
 import { captureContext } from '../helpers/capture-context.js';
 
 const DAY_MS = 86_400_000;
@@ -18,7 +19,7 @@ function folder(): string {
 }
 
 async function ferry(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  const cap = captureContext(mkdtempSync(join(tmpdir(), 'ferry-home-')));
+  const cap = captureContext(newHomeDir('plan'), {}, argv);
   const code = await main(argv, cap.ctx);
   return { code, out: cap.out(), err: cap.err() };
 }

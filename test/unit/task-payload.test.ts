@@ -6,9 +6,7 @@ import { jobSpecSchema } from '../../src/jobs/job-spec.js';
 import { sealSpec, sharedSecretBox, unsealSpec } from '../../src/runners/bullmq/spec-sealing.js';
 import { PAYLOAD_VERSION, taskPayloadSchema, type TaskPayload } from '../../src/runners/bullmq/task-payload.js';
 import type { S3Spec, StoreSpec } from '../../src/stores/index.js';
-
-const SECRET = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY';
-const TOKEN = 'FwoGZXIvYXdzEXAMPLESESSIONTOKEN';
+import { AWS_EXAMPLE_SECRET as SECRET, EXAMPLE_SESSION_TOKEN as TOKEN, WORKER_SIDE_SECRET } from '../helpers/test-secrets.js';
 const keyHex = randomBytes(32).toString('hex');
 const env = { FERRY_SECRET_KEY: keyHex };
 
@@ -45,7 +43,7 @@ describe('task payload', () => {
     const json = JSON.stringify(p);
     expect(json).not.toContain(SECRET);
     expect(p.src).toMatchObject({ credentials: { accessKeyId: 'AKIAEXAMPLE', secret: { env: 'SRC_SECRET' } } });
-    expect(unsealSpec(p.src, { SRC_SECRET: 'worker-side-secret' }, undefined)).toMatchObject({ credentials: { secretAccessKey: 'worker-side-secret' } });
+    expect(unsealSpec(p.src, { SRC_SECRET: WORKER_SIDE_SECRET }, undefined)).toMatchObject({ credentials: { secretAccessKey: WORKER_SIDE_SECRET } });
     expect(() => unsealSpec(p.src, {}, undefined)).toThrow(/SRC_SECRET is not set on this worker/);
   });
 
