@@ -114,6 +114,25 @@ function expectsResponseBody(info: ProxiedRequest): boolean {
   return info.method !== 'HEAD' && info.kind !== 'put' && info.kind !== 'delete';
 }
 
+/**
+ * The upstream server's whole answer to a bodiless request (GET, HEAD) seen
+ * by a hook, sent as the client sent it: a hook can then answer with it
+ * changed, delayed or cut.
+ */
+export function fetchUpstream(target: string, info: ProxiedRequest): Promise<{ status: number; headers: IncomingHttpHeaders; body: Buffer }> {
+  const t = new URL(target);
+  return new Promise((resolve, reject) => {
+    const up = request({ host: t.hostname, port: t.port, method: info.method, path: info.url, headers: info.headers }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.once('end', () => resolve({ status: res.statusCode ?? 502, headers: res.headers, body: Buffer.concat(chunks) }));
+      res.once('error', reject);
+    });
+    up.once('error', reject);
+    up.end();
+  });
+}
+
 export async function startFaultProxy(target: string, plan?: FaultPlan): Promise<FaultProxy> {
   const upstreamUrl = new URL(target);
   const sockets = new Set<Socket>();

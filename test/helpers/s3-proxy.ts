@@ -6,6 +6,8 @@ export type S3RequestKind = 'list' | 'get' | 'head' | 'put' | 'copy' | 'post' | 
 
 export interface ProxiedRequest {
   method: string;
+  /** Path and query as sent (still encoded, as signed), for a hook that forwards the request itself. */
+  url: string;
   kind: S3RequestKind;
   bucket: string;
   key: string;
@@ -74,7 +76,7 @@ export function describeRequest(req: IncomingMessage): ProxiedRequest {
   const url = new URL(req.url ?? '/', 'http://x');
   const [, bucket = '', ...rest] = url.pathname.split('/');
   const key = decodeURIComponent(rest.join('/'));
-  return { method: req.method ?? 'GET', kind: classify(req, key, url.searchParams), bucket, key, query: url.searchParams, headers: req.headers };
+  return { method: req.method ?? 'GET', url: req.url ?? '/', kind: classify(req, key, url.searchParams), bucket, key, query: url.searchParams, headers: req.headers };
 }
 
 /** What kind of S3 request this is (path-style addressing). */
