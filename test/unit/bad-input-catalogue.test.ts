@@ -17,13 +17,12 @@
 // (exit 1, "failed: KEY: reason" on stderr, the rest of the run goes on; see
 // the test after the table), while the one-line, no-stack and nothing-written
 // checks hold just the same.
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AddressRepository } from '../../src/addresses/index.js';
 import { createApp } from '../../src/api/app.js';
@@ -34,6 +33,7 @@ import { JobRepository } from '../../src/jobs/job-repository.js';
 import { LocalStore } from '../../src/stores/local/index.js';
 import { TEST_TOKEN } from '../helpers/api-app.js';
 import { FerryCli } from '../helpers/ferry-cli.js';
+import { expectNoStack, snapshotHome } from '../helpers/home-snapshot.js';
 
 const FIXTURES = join(import.meta.dirname, '../fixtures/bad-input');
 const cfg = (name: string): string => join(FIXTURES, 'job-cfg', name);
@@ -310,38 +310,6 @@ function scratch(): Scratch {
   return { dir, home, dst: join(dir, 'dst') };
 }
 
-/**
- * Everything a home holds, for before/after comparison: each table's rows
- * (sorted, so only content counts, not page layout or WAL checkpoints), the
- * schema, and every other file with its bytes.
- */
-function snapshot(home: string): { tables: Record<string, string[]>; files: Record<string, string> } {
-  const db = new Database(join(home, 'ferry.db'), { readonly: true, fileMustExist: true });
-  const tables: Record<string, string[]> = {};
-  try {
-    const names = db.prepare(`SELECT name, sql FROM sqlite_master WHERE type = 'table' ORDER BY name`).all() as { name: string; sql: string }[];
-    tables.sqlite_master = names.map((t) => t.sql);
-    for (const { name } of names) {
-      tables[name] = (db.prepare(`SELECT * FROM "${name.replace(/"/g, '""')}"`).all() as unknown[]).map((r) => JSON.stringify(r)).sort();
-    }
-  } finally {
-    db.close();
-  }
-  const files: Record<string, string> = {};
-  for (const rel of readdirSync(home, { recursive: true, encoding: 'utf8' })) {
-    if (/^ferry\.db(-wal|-shm)?$/.test(rel)) continue;
-    const path = join(home, rel);
-    files[rel] = statSync(path).isDirectory() ? '<dir>' : readFileSync(path).toString('base64');
-  }
-  return { tables, files };
-}
-
-function expectNoStack(text: string): void {
-  expect(text).not.toMatch(/^\s+at\s/m);
-  expect(text).not.toMatch(/\b[A-Z][A-Za-z]*Error\b(:|\s\[)/);
-  expect(text).not.toMatch(/\[ERR_[A-Z_]+\]/);
-}
-
 /** Only the row's home is in its folder, and the destination, if any, is empty. */
 function expectNothingWritten(s: Scratch): void {
   expect(readdirSync(s.dir).filter((n) => n !== 'home' && n !== 'dst')).toEqual([]);
@@ -436,11 +404,11 @@ describe('the bad-input catalogue', () => {
 
   it.each(CATALOGUE.map((row) => [`${row.entry}: ${row.name}`, row] as const))('%s', async (_name, row) => {
     const s = scratch();
-    const before = snapshot(s.home);
+    const before = snapshotHome(s.home);
     if (row.entry === 'cli') await runCli(row, s);
     else if (row.entry === 'api') await runApi(row, s);
     else await runStore(row, s);
-    expect(snapshot(s.home)).toEqual(before);
+    expect(snapshotHome(s.home)).toEqual(before);
     expectNothingWritten(s);
   });
 });
