@@ -28,8 +28,9 @@ export function fsError(err: unknown, what: string): FerryError {
       return new FerryError('ACCESS_DENIED', message, { cause: err, fatal: true });
     case 'ENOSPC':
     case 'EDQUOT':
-      // Every later write would fail the same way.
-      return new FerryError('NO_SPACE', message, { cause: err, fatal: true });
+      // Not retried (space does not come back within a back-off), and not fatal: a smaller
+      // file may still fit, and each object that does not is reported for a later retry run.
+      return new FerryError('NO_SPACE', message, { cause: err });
     case 'ENAMETOOLONG':
     case 'EISDIR':
     case 'EEXIST':
