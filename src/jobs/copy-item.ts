@@ -1,6 +1,6 @@
 import { describeError, isFatal } from '../core/index.js';
 import type { Progress } from '../engine/index.js';
-import { transferObject, type TransferContext } from '../engine/transfer/index.js';
+import { attemptsOf, transferObject, type TransferContext } from '../engine/transfer/index.js';
 import type { ResultRow, TaskItem } from './run-store.js';
 
 export interface CopyItemDeps {
@@ -36,7 +36,7 @@ export async function copyItem(deps: CopyItemDeps, item: TaskItem): Promise<Resu
     progress.failed++;
     return {
       key: item.key, status: 'failed', size: item.size, srcEtag: item.etag, srcMtimeMs: item.mtimeMs, startedAt, endedAt: Date.now(),
-      reason: item.reason, error: describeError(err), attempts: ctx.options.attempts,
+      reason: item.reason, error: describeError(err), attempts: attemptsOf(err) ?? ctx.options.attempts,
     };
   }
 }

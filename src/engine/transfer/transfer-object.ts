@@ -41,8 +41,22 @@ export async function transferObject(ctx: TransferContext, listed: ObjectInfo): 
       signal: ctx.signal,
       onRetry: (err) => ctx.onRetry(listed.key, err),
     },
-  );
+  ).catch((err: unknown) => {
+    if (typeof err === 'object' && err !== null) failedAttempts.set(err, attempts);
+    throw err;
+  });
   return { ...outcome, object: obj, attempts };
+}
+
+/** Attempts made by transfers that failed, by the error they ended with. */
+const failedAttempts = new WeakMap<object, number>();
+
+/**
+ * How many attempts a failed `transferObject` made: one for an error not
+ * worth retrying (no space, not found), all of them when retries ran out.
+ */
+export function attemptsOf(err: unknown): number | undefined {
+  return typeof err === 'object' && err !== null ? failedAttempts.get(err) : undefined;
 }
 
 function runMethod(ctx: TransferContext, obj: ObjectInfo): Promise<TransferOutcome> {
