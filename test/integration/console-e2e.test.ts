@@ -6,12 +6,14 @@
 // their connections, create a job with the form, start it, watch it succeed,
 // download the failed list (empty) and the migrated list. Every page is
 // saved as a screenshot in test-artifacts/console/, and no page ever holds a
-// secret.
-import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+// secret. The pages' HTML, every network response and the downloads are
+// kept in the run's artifacts for scripts/secrets-scan.mjs.
+import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type Page, type Response } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { registerSecret, testArtifactsDir } from '../helpers/artifacts.js';
 import { FerryProcess, killAllFerryChildren, REPO_ROOT, type RunningFerry } from '../helpers/ferry-child.js';
 import { createTestBucket, emptyAndDeleteBucket, hasS3, listAllKeys, putObject, s3Env, type S3TestEnv } from '../helpers/s3-env.js';
 
@@ -50,16 +52,40 @@ describe.skipIf(!hasS3() || !existsSync(CHROMIUM))('web console end to end (Chro
   let page: Page;
   /** The HTML of every page seen, checked for secrets at the end. */
   const seen: { name: string; html: string }[] = [];
+  /** Pages, network responses and downloads, for the secrets scan. */
+  let pages = '';
+  /** Network responses still being written to the artifacts. */
+  const recording = new Set<Promise<void>>();
 
   const shot = async (name: string): Promise<void> => {
     await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
-    seen.push({ name, html: await page.content() });
+    const html = await page.content();
+    seen.push({ name, html });
+    writeFileSync(join(pages, `${name}.html`), html);
+  };
+
+  /** Appends one response (status, headers, body) to console/responses.http. */
+  const record = async (res: Response): Promise<void> => {
+    let body: Buffer | string;
+    try {
+      // An event stream's body comes when the page leaves it, or never.
+      body = await res.body();
+    } catch (err) {
+      body = `(no body: ${(err as Error).message.split('\n')[0] ?? ''})`;
+    }
+    const headers = await res.allHeaders().catch(() => ({}));
+    const head = [`### ${res.request().method()} ${res.url()} -> ${res.status()}`, ...Object.entries(headers).map(([k, v]) => `${k}: ${v}`)];
+    appendFileSync(join(pages, 'responses.http'), `${head.join('\n')}\n\n`);
+    appendFileSync(join(pages, 'responses.http'), body);
+    appendFileSync(join(pages, 'responses.http'), '\n\n');
   };
 
   beforeAll(async () => {
     if (!existsSync(join(REPO_ROOT, 'dist', 'api', 'app.js'))) throw new Error('run npm run build first (the test drives bin/ferry.js, which loads dist/)');
     rmSync(SHOTS, { recursive: true, force: true });
     mkdirSync(SHOTS, { recursive: true });
+    pages = testArtifactsDir('console');
+    registerSecret('console-e2e API token', TOKEN);
     srcBucket = await createTestBucket('console-src', 1);
     dstBucket = await createTestBucket('console-dst', 2);
     // 1 MiB each, copied at 1-2 MiB/s (the job's throttle): a few seconds, so the chart and live counts have something to show.
@@ -80,6 +106,15 @@ describe.skipIf(!hasS3() || !existsSync(CHROMIUM))('web console end to end (Chro
     const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, acceptDownloads: true });
     page = await context.newPage();
     page.setDefaultTimeout(30_000);
+    page.on('response', (res) => {
+      const done = record(res).catch(() => undefined);
+      recording.add(done);
+      void done.finally(() => recording.delete(done));
+    });
+    // The browser keeps no body of an event stream for playwright; DevTools reports each message.
+    const cdp = await context.newCDPSession(page);
+    cdp.on('Network.eventSourceMessageReceived', (m) => appendFileSync(join(pages, 'events.sse'), `event: ${m.eventName}\ndata: ${m.data}\n\n`));
+    await cdp.send('Network.enable');
   });
 
   afterAll(async () => {
@@ -197,7 +232,9 @@ describe.skipIf(!hasS3() || !existsSync(CHROMIUM))('web console end to end (Chro
     const download = async (kind: string): Promise<string> => {
       const [file] = await Promise.all([page.waitForEvent('download'), page.click(`[data-report="${kind}"]`)]);
       expect(file.suggestedFilename()).toBe(`console-e2e-run1-${kind}.csv`);
-      return readFileSync((await file.path())!, 'utf8');
+      const text = readFileSync((await file.path())!, 'utf8');
+      writeFileSync(join(pages, `download-${file.suggestedFilename()}`), text);
+      return text;
     };
     const header = 'key,status,size,srcEtag,srcCrc64,dstEtag,dstCrc64,srcMtime,startedAt,endedAt,reason,error,attempts';
     const failed = await download('failed');
@@ -215,6 +252,9 @@ describe.skipIf(!hasS3() || !existsSync(CHROMIUM))('web console end to end (Chro
     await shot('11-jobs');
 
     // ---- no page ever held a secret (the API never returns one, the pages hold no data of their own)
+    await Promise.race([Promise.allSettled([...recording]), new Promise((r) => setTimeout(r, 10_000))]);
+    expect(readFileSync(join(pages, 'responses.http'), 'utf8')).toContain('/api/addresses -> 201');
+    expect(readFileSync(join(pages, 'events.sse'), 'utf8')).toMatch(/^event: progress$/m);
     for (const { name, html } of seen) {
       for (const secret of [env.secretAccessKey, env.secretAccessKey2, env.accessKeyId, env.accessKeyId2, TOKEN]) {
         expect(html.includes(secret), `${name} shows a secret`).toBe(false);
