@@ -106,6 +106,22 @@ describe.skipIf(!hasS3())('ferry copy under injected faults', () => {
     }
   });
 
+  it('completes a multipart upload whose CompleteMultipartUpload answer was cut short after the server had done it', async () => {
+    proxy.reset();
+    let cut = 0;
+    // Forwarded, completed by the server, then its answer truncated: the client cannot know it worked.
+    proxy.decide = (req) => (req.kind === 'post' && req.query.has('uploadId') && req.bucket === dstBucket && cut++ === 0 ? 'truncate' : 'pass');
+    try {
+      const r = await cli.run('copy', 'src:large/', 'dst:cut/', '--json', '--multipart-threshold', '8MiB', '--part-size', '3MiB');
+      expect(r.code, r.err).toBe(0);
+      expect(r.json<Summary>()).toMatchObject({ copied: 2, failed: 0, retries: 1 });
+      expect(proxy.injected.truncate).toBe(1);
+      await expectCopied('cut/', items.filter((i) => i.key.startsWith('large/')).map((i) => ({ ...i, key: i.key.slice('large/'.length) })));
+    } finally {
+      proxy.decide = undefined;
+    }
+  });
+
   it('reports an object whose retries run out as failed, with the reason, exits 1, and copies the rest', async () => {
     proxy.reset();
     const doomed = 'small/d3/o0003';
