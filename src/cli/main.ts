@@ -8,6 +8,7 @@ import { registerJobCommands } from './commands/job.js';
 import { registerServeCommand } from './commands/serve.js';
 import { registerPlanCommand } from './commands/plan.js';
 import { registerWorkerCommand } from './commands/worker.js';
+import { registerMirrorCommand } from './commands/mirror.js';
 
 /**
  * Runs the `ferry` CLI and resolves to its exit code. Never throws: every
@@ -34,6 +35,7 @@ export async function main(argv: string[], ctx: CliContext = defaultContext()): 
   registerServeCommand(program, ctx);
   registerPlanCommand(program, ctx);
   registerWorkerCommand(program, ctx);
+  registerMirrorCommand(program, ctx);
   for (const cmd of program.commands) applyStrict(cmd);
 
   try {
