@@ -12,6 +12,7 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeF
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { newHomeDir } from '../helpers/artifacts.js';
 import { cephAddressArgs } from '../helpers/ceph-address.js';
 import { FerryCli } from '../helpers/ferry-cli.js';
 import { expectNoStack, snapshotHome } from '../helpers/home-snapshot.js';
@@ -48,7 +49,7 @@ describe.skipIf(!hasS3())('bad input that needs S3: unsafe keys and wrong S3 add
     await putObject(bucket, 'mixed/two.txt', Buffer.from('two'));
 
     root = mkdtempSync(join(tmpdir(), 'ferry-badinput-s3-'));
-    templateHome = join(root, 'home');
+    templateHome = newHomeDir('badkeys-template');
     const cli = new FerryCli(templateHome, secrets);
     await cli.ok(0, ...cephAddressArgs(env, 'ceph', env.endpoint, bucket, 1));
     await cli.ok(0, ...cephAddressArgs(env, 'nobucket', env.endpoint, `${bucket}-missing`, 1));
@@ -66,7 +67,7 @@ describe.skipIf(!hasS3())('bad input that needs S3: unsafe keys and wrong S3 add
 
   function scratch(): { dir: string; home: string; dst: string; cli: FerryCli } {
     const dir = mkdtempSync(join(root, 'row-'));
-    const home = join(dir, 'home');
+    const home = newHomeDir('badkeys-row');
     cpSync(templateHome, home, { recursive: true });
     return { dir, home, dst: join(dir, 'dst'), cli: new FerryCli(home, secrets) };
   }
@@ -87,7 +88,7 @@ describe.skipIf(!hasS3())('bad input that needs S3: unsafe keys and wrong S3 add
       expect(r.out).toMatch(/^failed 1$/m);
       expectNoStack(r.err + r.out);
       expect(snapshotHome(s.home)).toEqual(before);
-      expect(readdirSync(s.dir).filter((n) => n !== 'home' && n !== 'dst')).toEqual([]);
+      expect(readdirSync(s.dir).filter((n) => n !== 'dst')).toEqual([]);
       if (existsSync(s.dst)) expect(readdirSync(s.dst, { recursive: true })).toEqual([]);
     },
   );
@@ -101,7 +102,7 @@ describe.skipIf(!hasS3())('bad input that needs S3: unsafe keys and wrong S3 add
     expect(summary.failures.map((f) => f.key).sort()).toEqual(BAD_KEYS.map((b) => b.key).sort());
     for (const f of summary.failures) expect(f.error).toMatch(/^key "/);
     expect(readdirSync(s.dst, { recursive: true }).map(String).sort()).toEqual(['good', 'good/one.txt', 'two.txt']);
-    expect(readdirSync(s.dir).sort()).toEqual(['dst', 'home']);
+    expect(readdirSync(s.dir)).toEqual(['dst']);
   });
 
   const CONFIG_ROWS: { name: string; argv: (src: string, dst: string) => string[]; field: string; says: RegExp; writesTo?: 'bucket' }[] = [

@@ -32,8 +32,11 @@ import { openHome } from '../../src/home/index.js';
 import { JobRepository } from '../../src/jobs/job-repository.js';
 import { LocalStore } from '../../src/stores/local/index.js';
 import { TEST_TOKEN } from '../helpers/api-app.js';
+import { recordResponses } from '../helpers/api-recorder.js';
+import { newHomeDir } from '../helpers/artifacts.js';
 import { FerryCli } from '../helpers/ferry-cli.js';
 import { expectNoStack, snapshotHome } from '../helpers/home-snapshot.js';
+import { OTHER_EXAMPLE_SECRET } from '../helpers/test-secrets.js';
 
 const FIXTURES = join(import.meta.dirname, '../fixtures/bad-input');
 const cfg = (name: string): string => join(FIXTURES, 'job-cfg', name);
@@ -268,7 +271,7 @@ beforeAll(async () => {
   writeFileSync(join(src, 'sub/b.txt'), 'bravo');
   const file = join(root, 'file.txt');
   writeFileSync(file, 'a file, not a folder');
-  world = { root, src, file, templateHome: join(root, 'home'), origin };
+  world = { root, src, file, templateHome: newHomeDir('catalogue-template'), origin };
 
   const cli = new FerryCli(world.templateHome);
   const list = (name: string, ...lines: string[]): string => {
@@ -281,7 +284,7 @@ beforeAll(async () => {
     ['address', 'add', 'web', '--type', 'http-list', '--list', list('web', `${origin}/ok.txt`)],
     ['address', 'add', 'locked', '--type', 's3', '--provider', 'ceph', '--endpoint', 'http://127.0.0.1:9', '--bucket', 'b', '--access-key-id', 'AKIDEXAMPLE', '--secret-env', UNSET_VAR],
     // A sealed secret makes the home's secret key file part of what must not change.
-    ['address', 'add', 'sealed', '--type', 's3', '--provider', 'oss', '--endpoint', 'https://oss-cn-hangzhou.aliyuncs.com', '--bucket', 'b', '--access-key-id', 'LTAIexample', '--secret-access-key', 'catalogue-example-secret'],
+    ['address', 'add', 'sealed', '--type', 's3', '--provider', 'oss', '--endpoint', 'https://oss-cn-hangzhou.aliyuncs.com', '--bucket', 'b', '--access-key-id', 'LTAIexample', '--secret-access-key', OTHER_EXAMPLE_SECRET],
     ['address', 'add', 'gone', '--type', 'http-list', '--list', list('gone', `${origin}/ok.txt`)],
     ['address', 'add', 'dotted-list', '--type', 'http-list', '--list', list('dotted', `${origin}/files/   ../escape.txt`)],
     ['address', 'add', 'key-dotdot', '--type', 'http-list', '--list', list('dotdot', `${origin}/%2e%2e%2fescape.txt`)],
@@ -302,17 +305,17 @@ afterAll(async () => {
   rmSync(world.root, { recursive: true, force: true });
 });
 
-/** A fresh copy of the seeded home, and a destination path that does not exist yet. */
+/** A fresh copy of the seeded home (in the run's artifacts), and a destination path that does not exist yet. */
 function scratch(): Scratch {
   const dir = mkdtempSync(join(world.root, 'row-'));
-  const home = join(dir, 'home');
+  const home = newHomeDir('catalogue-row');
   cpSync(world.templateHome, home, { recursive: true });
   return { dir, home, dst: join(dir, 'dst') };
 }
 
-/** Only the row's home is in its folder, and the destination, if any, is empty. */
+/** Nothing but the destination is in the row's folder, and the destination, if any, is empty. */
 function expectNothingWritten(s: Scratch): void {
-  expect(readdirSync(s.dir).filter((n) => n !== 'home' && n !== 'dst')).toEqual([]);
+  expect(readdirSync(s.dir).filter((n) => n !== 'dst')).toEqual([]);
   if (existsSync(s.dst)) {
     expect(statSync(s.dst).isDirectory()).toBe(true);
     expect(readdirSync(s.dst, { recursive: true })).toEqual([]);
@@ -353,6 +356,7 @@ async function runApi(row: ApiRow, s: Scratch): Promise<void> {
       tokenHash: hashToken(TEST_TOKEN),
       console: false,
     });
+    recordResponses(app, 'catalogue');
     const body = row.body(world, s);
     const res = await app.request(row.path, {
       method: row.method,
@@ -430,7 +434,7 @@ describe('an unsafe key among good ones', () => {
     expect(summary.failures.map((f) => f.key).sort()).toEqual(['../escape.txt', 'a\0b.txt']);
     expect(summary.failures.every((f) => !f.error.includes('\n') && /^key /.test(f.error))).toBe(true);
     expect(readdirSync(s.dst, { recursive: true }).map(String).sort()).toEqual(['good', 'good/one.txt', 'good/two.txt']);
-    expect(readdirSync(s.dir).sort()).toEqual(['dst', 'home', 'mixed.list']);
+    expect(readdirSync(s.dir).sort()).toEqual(['dst', 'mixed.list']);
     expectNoStack(r.err);
   });
 });
