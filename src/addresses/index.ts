@@ -17,6 +17,7 @@ export { FIELD_FLAGS, flagFor } from './address-flags.js';
 export { AddressRepository } from './address-repository.js';
 export { resolveSpec, redactAddress, describeAddress, maskKeyId, type RedactedAddress } from './resolve-address.js';
 export { resolveLocation, isLocalPathArg, joinPrefix, type ResolveLocationOptions } from './resolve-location.js';
+export { assertNoOverlap } from './location-overlap.js';
 export { parseIni, readAwsProfile, awsCredentialsFile } from './aws-profile.js';
 export { guessProvider } from './guess-provider.js';
 export { absolutePath } from './expand-home.js';

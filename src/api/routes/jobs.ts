@@ -1,4 +1,5 @@
 import { Hono } from 'hono';
+import { assertNoOverlap } from '../../addresses/index.js';
 import { nextCronTime, parseCron } from '../../jobs/cron.js';
 import type { RunRow } from '../../jobs/job-repository.js';
 import { RunSamples } from '../../jobs/run-samples.js';
@@ -31,9 +32,8 @@ export function jobRoutes(deps: AppDeps): Hono {
     const body = await readBody(c, jobCreateBodySchema);
     if (deps.jobs.find(body.name)) throw conflict(`job "${body.name}" already exists`, 'name');
     const spec = jobSpecFromBody(body);
-    // Resolving now refuses unknown addresses and bad paths before the job exists (as ferry job create does).
-    resolve(spec.src, 'src');
-    resolve(spec.dst, 'dst');
+    // Resolving now refuses unknown addresses, bad paths and overlapping locations before the job exists (as ferry job create does).
+    assertNoOverlap(resolve(spec.src, 'src'), resolve(spec.dst, 'dst'), { src: 'src', dst: 'dst' });
     const created = deps.jobs.create(spec);
     const schedule = created.spec.schedule;
     // ferry serve starts an `every` job at once and a `cron` job at its next time.

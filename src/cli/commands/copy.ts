@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { resolveLocation, AddressRepository } from '../../addresses/index.js';
+import { assertNoOverlap, resolveLocation, AddressRepository } from '../../addresses/index.js';
 import { describeError, usageError } from '../../core/index.js';
 import { Progress, runCopy, SKIP_REASON_TEXT, type CopyEvent, type CopySummary } from '../../engine/index.js';
 import { openHome } from '../../home/index.js';
@@ -47,7 +47,7 @@ export function registerCopyCommand(program: Command, ctx: CliContext, setExit: 
       const options = copyOptionsFromFlags(flags);
       const json = flags.json === true;
       const { srcSpec, dstSpec } = resolveBoth(ctx, srcArg, dstArg);
-      refuseOverlap(srcSpec, dstSpec);
+      assertNoOverlap(srcSpec, dstSpec);
       const src = await openStore(srcSpec, 'source');
       const dst = await openStore(dstSpec, 'destination');
       try {
@@ -90,17 +90,6 @@ function resolveBoth(ctx: CliContext, srcArg: string, dstArg: string): { srcSpec
     };
   } finally {
     home.close();
-  }
-}
-
-/** Copying a location into itself (or into a folder inside it) would copy its own output. */
-function refuseOverlap(src: StoreSpec, dst: StoreSpec): void {
-  const root = (s: StoreSpec): string | undefined =>
-    s.type === 's3' ? `s3|${s.endpoint.replace(/\/+$/, '')}|${s.bucket}|${s.prefix}` : s.type === 'local' ? `local|${s.path.replace(/\/+$/, '')}/${s.prefix}` : undefined;
-  const a = root(src);
-  const b = root(dst);
-  if (a !== undefined && b !== undefined && (a.startsWith(b) || b.startsWith(a))) {
-    throw usageError('DST', 'overlaps SRC: a location cannot be copied into itself');
   }
 }
 

@@ -2,6 +2,7 @@ import { createWriteStream } from 'node:fs';
 import { readFile, rm } from 'node:fs/promises';
 import { once } from 'node:events';
 import type { Command } from 'commander';
+import { assertNoOverlap } from '../../addresses/index.js';
 import { FerryError, usageError } from '../../core/index.js';
 import { Progress } from '../../engine/index.js';
 import { nextCronTime, parseCron } from '../../jobs/cron.js';
@@ -34,9 +35,8 @@ export function registerJobCommands(program: Command, ctx: CliContext, setExit: 
     .requiredOption('--dst <location>', 'destination, same forms')
     .action(async (name: string, flags: Flags) => {
       await withJobs(ctx, (j) => {
-        // Resolving now refuses unknown addresses before the job exists.
-        j.resolve(String(flags.src), 'SRC');
-        j.resolve(String(flags.dst), 'DST');
+        // Resolving now refuses unknown addresses, and a destination inside the source, before the job exists.
+        assertNoOverlap(j.resolve(String(flags.src), 'SRC'), j.resolve(String(flags.dst), 'DST'));
         const created = j.jobs.create({ name, src: String(flags.src), dst: String(flags.dst), ...jobSpecFromFlags(flags) });
         const schedule = created.spec.schedule;
         // `ferry serve` starts an --every job at once and a --cron job at its next time.
