@@ -109,6 +109,7 @@ interface StoreRow {
 type Row = CliRow | ApiRow | StoreRow;
 
 const job = (...more: string[]): Argv => (w, s) => ['job', 'create', 'fresh', '--src', w.src, '--dst', s.dst, ...more];
+const mirror = (...more: string[]): Argv => (w, s) => ['mirror', '--src', w.src, '--dst', s.dst, '--listen', '127.0.0.1:0', ...more];
 const copy = (...more: string[]): Argv => (w, s) => ['copy', w.src, s.dst, ...more];
 const s3Address = (...more: string[]): Argv => () => ['address', 'add', 'new', '--type', 's3', '--endpoint', 'https://oss-cn-hangzhou.aliyuncs.com', ...more];
 const importCfg = (file: string, sysFile = 'good.properties'): Argv => () => ['job', 'import', cfg(file), '--sys', sys(sysFile), '--name', 'imported'];
@@ -183,6 +184,12 @@ const CATALOGUE: Row[] = [
   { entry: 'cli', name: 'worker: no --queue', argv: () => ['worker'], field: '--queue', says: /is required/ },
   { entry: 'cli', name: 'worker: --queue that is not a Redis URL', argv: () => ['worker', '--queue', 'http://10.0.0.5:6379'], field: '--queue', says: /not a Redis URL/ },
   { entry: 'cli', name: 'worker: zero --tasks', argv: () => ['worker', '--queue', 'redis://127.0.0.1:6379/0', '--tasks', '0'], field: '--tasks', says: /whole number from 1 to 64/ },
+  { entry: 'cli', name: 'mirror: --secret-env without --access-key-id', argv: mirror('--secret-env', 'MIRROR_SECRET'), field: '--access-key-id', says: /together/ },
+  { entry: 'cli', name: 'mirror: --secret-env naming an unset variable', argv: mirror('--access-key-id', 'mirror-key', '--secret-env', UNSET_VAR), field: '--secret-env', says: /is not set/ },
+  { entry: 'cli', name: 'mirror: neither credentials nor --anonymous-read', argv: mirror(), field: '--access-key-id', says: /--anonymous-read/ },
+  { entry: 'cli', name: 'mirror: bucket name S3 would refuse', argv: mirror('--anonymous-read', '--bucket', 'Photos_2024'), field: '--bucket', says: /S3 bucket name/ },
+  { entry: 'cli', name: 'mirror: part size below 5 MiB', argv: mirror('--anonymous-read', '--bucket', 'photos', '--part-size', '1M'), field: '--part-size', says: /at least 5MiB/ },
+  { entry: 'cli', name: 'mirror: local destination without --bucket', argv: mirror('--anonymous-read'), field: '--bucket', says: /is required when the destination is not an S3 bucket/ },
   { entry: 'cli', name: 'plan: zero deadline', argv: () => ['plan', 'disk', '--deadline', '0s'], field: '--deadline', says: /longer than 0/ },
   { entry: 'cli', name: 'plan: per-worker rate that is not a rate', argv: () => ['plan', 'disk', '--per-worker', 'fast'], field: '--per-worker', says: /cannot read "fast" as a rate/ },
   { entry: 'cli', name: 'plan: zero sample', argv: () => ['plan', 'disk', '--sample', '0'], field: '--sample', says: /at least 1/ },
@@ -401,7 +408,7 @@ describe('the bad-input catalogue', () => {
     expect(new Set(CATALOGUE.map((r) => r.name)).size).toBe(CATALOGUE.length);
     expect(CATALOGUE.length).toBeGreaterThanOrEqual(40);
     const cli = CATALOGUE.filter((r): r is CliRow => r.entry === 'cli');
-    for (const command of ['copy', 'job create', 'job set', 'job import', 'address add', 'serve', 'worker', 'plan']) {
+    for (const command of ['copy', 'job create', 'job set', 'job import', 'address add', 'serve', 'worker', 'plan', 'mirror']) {
       expect(cli.some((r) => r.argv(world, scratchless).join(' ').startsWith(command)), command).toBe(true);
     }
     expect(CATALOGUE.filter((r) => r.entry === 'api').length).toBeGreaterThanOrEqual(10);
