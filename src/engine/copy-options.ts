@@ -29,6 +29,8 @@ export interface CopyOptions {
   storageClass?: string | undefined;
   /** Decide and report, but write nothing. @defaultValue false */
   dryRun: boolean;
+  /** Listings in flight: the first levels' sub-prefixes are listed in parallel (1: one pass). @defaultValue 8 */
+  listConcurrency: number;
 }
 
 export const DEFAULT_COPY_OPTIONS: CopyOptions = {
@@ -40,6 +42,7 @@ export const DEFAULT_COPY_OPTIONS: CopyOptions = {
   serverSideCopy: true,
   attempts: 5,
   dryRun: false,
+  listConcurrency: 8,
 };
 
 export function parseOverwritePolicy(value: string, field = '--overwrite'): OverwritePolicy {

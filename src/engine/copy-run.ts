@@ -4,7 +4,7 @@ import { checksumTraits, listWarningsOf, type ObjectStore, type WritableStore } 
 import type { CopyEvent, CopySummary } from './copy-events.js';
 import type { CopyOptions } from './copy-options.js';
 import { decide, type DecideContext } from './decide.js';
-import { march } from './march.js';
+import { parallelMarch } from './parallel-march.js';
 import { Progress } from './progress.js';
 import type { Throttle } from './throttle/index.js';
 import { transferObject, type TransferContext } from './transfer/index.js';
@@ -30,8 +30,8 @@ export interface CopyRunInput {
 const MAX_FAILURES_IN_SUMMARY = 1000;
 
 /**
- * Copies everything under `src` to `dst`: both listings are merged, each
- * object decided from them alone, and the ones to copy transferred with
+ * Copies everything under `src` to `dst`: both listings are merged (sub-prefix
+ * by sub-prefix, several at once), each object decided from them alone, and the ones to copy transferred with
  * `concurrency` in flight while listing continues. A fatal error (access
  * denied, no such bucket) stops the run and is thrown; other failures are
  * counted, reported and the run goes on.
@@ -108,7 +108,7 @@ export async function runCopy(input: CopyRunInput): Promise<CopySummary> {
   const objectLimit = input.throttle?.objects;
   const started = Date.now();
   try {
-    for await (const { src: object, dst: existing } of march(src.list(), dst.list())) {
+    for await (const { src: object, dst: existing } of parallelMarch(src, dst, { concurrency: options.listConcurrency })) {
       if (fatal || abort.signal.aborted) break;
       summary.listed++;
       summary.bytesListed += object.size;

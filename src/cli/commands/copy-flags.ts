@@ -59,3 +59,9 @@ export function copyOptionsFromFlags(raw: unknown): CopyOptions {
   if (flags.dryRun) options.dryRun = true;
   return options;
 }
+
+/** `ferry copy --list-concurrency` (jobs have their own, in the job's task settings). */
+export function listConcurrencyFrom(value: unknown): number {
+  if (value !== undefined && typeof value !== 'string') throw usageError('--list-concurrency', 'must be a whole number');
+  return positiveInt(value, '--list-concurrency', 64) ?? DEFAULT_COPY_OPTIONS.listConcurrency;
+}

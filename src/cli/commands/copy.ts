@@ -9,7 +9,7 @@ import { formatBytes } from '../../util/index.js';
 import type { CliContext } from '../cli-context.js';
 import { EXIT_PARTIAL } from '../exit-codes.js';
 import { ProgressBar } from '../progress-bar.js';
-import { copyOptionsFromFlags } from './copy-flags.js';
+import { copyOptionsFromFlags, listConcurrencyFrom } from './copy-flags.js';
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
 
@@ -40,11 +40,13 @@ export function registerCopyCommand(program: Command, ctx: CliContext, setExit: 
       .argument('<src>', 'source: address NAME, NAME:sub/prefix, or a local path (starts with / . or ~)')
       .argument('<dst>', 'destination, same forms'),
   )
+    .option('--list-concurrency <n>', 'listings in flight: sub-prefixes listed in parallel (default 8; 1 lists in one pass)')
     .option('--dry-run', 'list what would be copied; change nothing')
     .option('--json', 'print one JSON summary object on stdout')
     .option('--no-progress', 'no progress bar even on a terminal')
     .action(async (srcArg: string, dstArg: string, flags: Record<string, unknown>) => {
       const options = copyOptionsFromFlags(flags);
+      options.listConcurrency = listConcurrencyFrom(flags.listConcurrency);
       const json = flags.json === true;
       const { srcSpec, dstSpec } = resolveBoth(ctx, srcArg, dstArg);
       assertNoOverlap(srcSpec, dstSpec);
