@@ -5,7 +5,7 @@
 // worker finishes while no coordinator listens is recorded on resume from
 // what BullMQ kept, not copied again; the report counts every object once.
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -20,6 +20,7 @@ import { QueueWorker } from '../../src/runners/bullmq/queue-worker.js';
 import { RedisLink } from '../../src/runners/bullmq/redis-link.js';
 import { sealSpec } from '../../src/runners/bullmq/spec-sealing.js';
 import { openStore } from '../../src/stores/index.js';
+import { newHomeDir, newLogFile } from '../helpers/artifacts.js';
 import { waitFor } from '../helpers/job-db.js';
 import { hasRedis, redisUrl } from '../helpers/redis-env.js';
 
@@ -54,7 +55,7 @@ describe.skipIf(!hasRedis())('distributed mode: pause and resume of a coordinato
     const link = new RedisLink(parseQueueUrl(redisUrl()!));
     await link.send('FLUSHDB');
     link.close();
-    home = openHome(join(dir, 'home'), {});
+    home = openHome(newHomeDir('coordinator'), {});
     jobs = new JobRepository(home.db);
     jobs.create({ name: 'r', src, dst, tasks: { maxObjects: 5 } });
     const target = parseQueueUrl(redisUrl()!);
@@ -69,6 +70,7 @@ describe.skipIf(!hasRedis())('distributed mode: pause and resume of a coordinato
     await worker?.close();
     await executor?.close();
     home?.close();
+    appendFileSync(newLogFile('coordinator-and-worker'), `${lines.join('\n')}\n`);
   });
 
   it('a paused run gives waiting tasks back; on resume it records what finished meanwhile and ends exact', async () => {

@@ -13,13 +13,11 @@
 // task, open the source's stored secret with the shared FERRY_SECRET_KEY and
 // read the destination's from their own environment (--secret-env).
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { JobStatus } from '../../src/cli/commands/job-status-view.js';
 import { parseQueueUrl } from '../../src/runners/bullmq/queue-url.js';
 import { hashOf, RedisLink } from '../../src/runners/bullmq/redis-link.js';
+import { newHomeDir } from '../helpers/artifacts.js';
 import { killAllFerryChildren, FerryProcess, type RunningFerry } from '../helpers/ferry-child.js';
 import { JobDb, waitFor } from '../helpers/job-db.js';
 import { hasRedis, redisUrl } from '../helpers/redis-env.js';
@@ -58,7 +56,7 @@ describe.skipIf(!hasS3() || !hasRedis())('distributed mode: ferry serve --queue 
   /** A worker: an empty home of its own, the shared key, and the destination's secret variable only. */
   const startWorker = (n: number, ...extra: string[]): Worker => {
     const id = `w${n}-${process.pid}`;
-    const home = mkdtempSync(join(tmpdir(), `ferry-worker${n}-`));
+    const home = newHomeDir(`worker${n}`);
     const proc = new FerryProcess({ FERRY_SECRET_KEY: secretKey, FERRY_TEST_SECRET_2: env.secretAccessKey2 }, home)
       .spawn('worker', '--queue', queue, '--id', id, ...extra);
     const w = { id, proc };
