@@ -1,3 +1,5 @@
+import { stat } from 'node:fs/promises';
+import { FerryError } from '../core/index.js';
 import type { ObjectStore } from './object-store.js';
 import type { StoreSpec } from './store-spec.js';
 import { HttpListStore } from './http-list/index.js';
@@ -17,8 +19,17 @@ export async function openStore(spec: StoreSpec, role: StoreRole = 'source'): Pr
     case 's3':
       return new S3Store(spec);
     case 'local':
+      // A mistyped source folder would otherwise list as empty and "succeed" having copied nothing.
+      if (role === 'source') await assertDirectory(spec.path);
       return new LocalStore(spec, { markers: role === 'destination' ? 'all' : 'empty' });
     case 'http-list':
       return new HttpListStore(spec);
   }
+}
+
+async function assertDirectory(path: string): Promise<void> {
+  const info = await stat(path).catch(() => undefined);
+  if (info?.isDirectory()) return;
+  const what = info === undefined ? 'does not exist' : 'is not a directory';
+  throw new FerryError('CONFIG', `local source ${JSON.stringify(path)} ${what}`, { fatal: true, field: 'path' });
 }

@@ -134,6 +134,8 @@ const CATALOGUE: Row[] = [
   { entry: 'cli', name: 'copy: unknown source address', argv: (_w, s) => ['copy', 'nosuch', s.dst], field: '"nosuch"', says: /neither a known address nor a local path/ },
   { entry: 'cli', name: 'copy: destination inside the source', argv: (w) => ['copy', w.src, join(w.src, 'inside')], field: 'DST', says: /overlaps SRC/ },
   { entry: 'cli', name: 'copy: an http-list as destination', argv: (w) => ['copy', w.src, 'web'], field: 'DST', says: /read-only/ },
+  { entry: 'cli', name: 'copy: source folder that does not exist', argv: (w, s) => ['copy', join(w.src, 'no-such-folder'), s.dst], field: 'no-such-folder', says: /does not exist/ },
+  { entry: 'cli', name: 'copy: zero multipart threshold', argv: copy('--multipart-threshold', '0'), field: '--multipart-threshold', says: /at least 1 byte/ },
   { entry: 'cli', name: 'copy: source is a file, not a folder', argv: (w, s) => ['copy', w.file, s.dst], field: 'file.txt', says: /is not a directory/ },
   { entry: 'cli', name: 'copy: secret-env names an unset variable', argv: (_w, s) => ['copy', 'locked', s.dst], field: UNSET_VAR, says: /environment variable \S+ is not set/ },
   { entry: 'cli', name: "copy: an http-list address whose list file is gone", argv: (_w, s) => ['copy', 'gone', s.dst], field: 'list file', says: /cannot read list file .*ENOENT/ },

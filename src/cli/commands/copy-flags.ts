@@ -44,7 +44,11 @@ export function copyOptionsFromFlags(raw: unknown): CopyOptions {
   options.concurrency = positiveInt(flags.concurrency, '--concurrency', 4096) ?? options.concurrency;
   options.partConcurrency = positiveInt(flags.partConcurrency, '--part-concurrency', 256) ?? options.partConcurrency;
   options.attempts = (positiveInt(flags.retries, '--retries', 100) ?? options.attempts - 1) + 1;
-  if (flags.multipartThreshold !== undefined) options.multipartThreshold = parseSize(flags.multipartThreshold, '--multipart-threshold');
+  if (flags.multipartThreshold !== undefined) {
+    options.multipartThreshold = parseSize(flags.multipartThreshold, '--multipart-threshold');
+    // As jobs refuse it: a zero threshold would send even empty objects as multipart uploads.
+    if (options.multipartThreshold < 1) throw usageError('--multipart-threshold', 'must be at least 1 byte');
+  }
   if (flags.partSize !== undefined) {
     options.partSize = parseSize(flags.partSize, '--part-size');
     if (options.partSize < 1024 * 1024) throw usageError('--part-size', 'must be at least 1MiB');
