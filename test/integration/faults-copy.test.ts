@@ -29,6 +29,8 @@ describe.skipIf(!hasS3())('ferry copy under injected faults', () => {
   let dstBucket = '';
   let proxy: FaultProxy;
   let cli: FerryCli;
+  /** The same home, but a stalled request is given up after 2 s of silence, not the default 2 minutes. */
+  let impatient: FerryCli;
   const items: BulkObject[] = [];
 
   /** The destination under `prefix` holds exactly `expected` (keys relative to it), byte for byte. */
@@ -44,8 +46,9 @@ describe.skipIf(!hasS3())('ferry copy under injected faults', () => {
     }
   };
 
-  /** Keys (other than listings) that met at least one fault since the last reset. */
-  const faultedKeys = (): Set<string> => new Set(proxy.log.filter((f) => f.request.kind !== 'list').map((f) => f.request.key));
+  /** Objects (by source key) a request of which met a fault since the last reset, listings aside; `dstPrefix` maps destination keys back. */
+  const faultedObjects = (dstPrefix: string): Set<string> =>
+    new Set(proxy.log.filter((f) => f.request.kind !== 'list').map((f) => (f.request.bucket === dstBucket ? f.request.key.slice(dstPrefix.length) : f.request.key)));
 
   beforeAll(async () => {
     srcBucket = await createTestBucket('faults-copy-src', 1);
@@ -55,8 +58,9 @@ describe.skipIf(!hasS3())('ferry copy under injected faults', () => {
     for (let i = 0; i < 2; i++) items.push({ key: `large/l${i}.bin`, body: randomBytes(12 * MiB + 1234 * i) });
     await putMany(srcBucket, items, 1, 32);
     proxy = await startFaultProxy(env.endpoint);
-    // A stalled request is given up after 2 s of silence, not the default 2 minutes.
-    cli = new FerryCli(undefined, { FERRY_TEST_SECRET_1: env.secretAccessKey, FERRY_TEST_SECRET_2: env.secretAccessKey2, FERRY_IO_TIMEOUT: '2s' });
+    const secrets = { FERRY_TEST_SECRET_1: env.secretAccessKey, FERRY_TEST_SECRET_2: env.secretAccessKey2 };
+    cli = new FerryCli(undefined, secrets);
+    impatient = new FerryCli(cli.home, { ...secrets, FERRY_IO_TIMEOUT: '2s' });
     await cli.ok(0, ...cephAddressArgs(env, 'src', proxy.url, srcBucket, 1));
     await cli.ok(0, ...cephAddressArgs(env, 'dst', proxy.url, dstBucket, 2));
   });
@@ -69,24 +73,27 @@ describe.skipIf(!hasS3())('ferry copy under injected faults', () => {
 
   it('copies every object exactly under 10% faults of every kind, and counts the retries', async () => {
     proxy.reset();
-    proxy.setPlan({ rate: 0.1, seed: 20261122, stallMs: 60_000 });
+    // A stall is held for 10 minutes: only the client's own timeout gets this copy done in time.
+    proxy.setPlan({ rate: 0.1, seed: 20261122, stallMs: 600_000 });
     // At 10% per request a small object's attempt (GET + PUT) fails 19% of the time: with the default
     // 5 attempts one object in 4,000 would run out; 11 attempts make that one in 10^8.
-    const r = await cli.run('copy', 'src', 'dst:a/', '--json', '--multipart-threshold', '8MiB', '--part-size', '3MiB', '--retries', '10');
+    const r = await impatient.run('copy', 'src', 'dst:a/', '--json', '--multipart-threshold', '8MiB', '--part-size', '3MiB', '--retries', '10');
     proxy.setPlan(undefined);
     expect(r.code, r.err).toBe(0);
     const s = r.json<Summary>();
     expect(s).toMatchObject({ listed: items.length, copied: items.length, skipped: 0, failed: 0, failures: [] });
     for (const kind of FAULT_KINDS) expect(proxy.injected[kind], kind).toBeGreaterThan(0);
     for (const kind of ['get', 'put'] as const) expect(proxy.injectedByRequest[kind].reset + proxy.injectedByRequest[kind].stall, kind).toBeGreaterThan(0);
-    // Each object that met a fault failed at least one attempt (or part), and each such failure is a retry.
-    expect(faultedKeys().size).toBeGreaterThan(20);
-    expect(s.retries).toBeGreaterThanOrEqual(faultedKeys().size);
+    // Each object that met a fault failed at least one attempt (or part), and each such failure is a retry
+    // (one attempt may meet two faults: a streamed GET and its upload overlap).
+    expect(faultedObjects('a/').size).toBeGreaterThan(20);
+    expect(s.retries).toBeGreaterThanOrEqual(faultedObjects('a/').size);
     await expectCopied('a/', items);
   });
 
   it('gives up a stalled request after FERRY_IO_TIMEOUT and tries again', async () => {
     proxy.reset();
+    proxy.setPlan({ rate: 0, stallMs: 600_000 });
     const stalled = new Set<string>();
     // The first GET of one object and the first PUT of another get no answer at all (or half a body).
     proxy.decide = (req) => {
@@ -96,13 +103,16 @@ describe.skipIf(!hasS3())('ferry copy under injected faults', () => {
       return 'stall';
     };
     try {
-      const s = (await cli.ok(0, 'copy', 'src:small/d1/', 'dst:stall/', '--json')).json<Summary>();
+      const s = (await impatient.ok(0, 'copy', 'src:small/d1/', 'dst:stall/', '--json')).json<Summary>();
       const d1 = items.filter((i) => i.key.startsWith('small/d1/'));
-      expect(s).toMatchObject({ listed: d1.length, copied: d1.length, failed: 0, retries: 2 });
+      expect(s).toMatchObject({ listed: d1.length, copied: d1.length, failed: 0 });
+      // One retry per stall (a busy server may cost a few more at 2 s).
+      expect(s.retries).toBeGreaterThanOrEqual(2);
       expect(proxy.injected).toMatchObject({ stall: 2, slowdown: 0, internal: 0, reset: 0, truncate: 0 });
       await expectCopied('stall/', d1.map((i) => ({ ...i, key: i.key.slice('small/d1/'.length) })));
     } finally {
       proxy.decide = undefined;
+      proxy.setPlan(undefined);
     }
   });
 
