@@ -40,7 +40,7 @@ export function resolveLocation(
   const sub = colon < 0 ? '' : arg.slice(colon + 1);
   const address = ADDRESS_NAME_RE.test(name) ? repo.find(name) : undefined;
   if (!address) {
-    throw new FerryError('USAGE', `"${arg}" is neither a known address nor a local path (local paths start with / . or ~)`, {
+    throw new FerryError('USAGE', `${field}: "${arg}" is neither a known address nor a local path (local paths start with / . or ~)`, {
       field,
       fatal: true,
     });

@@ -274,7 +274,7 @@ describe('resolveLocation', () => {
     for (const arg of ['unknown', 'unknown:x', 'data/dir', 'has space']) {
       const err = thrown(() => resolve(arg));
       expect(err.code).toBe('USAGE');
-      expect(err.message).toBe(`"${arg}" is neither a known address nor a local path (local paths start with / . or ~)`);
+      expect(err.message).toBe(`SRC: "${arg}" is neither a known address nor a local path (local paths start with / . or ~)`);
     }
     expect(thrown(() => resolve('disk:../etc')).message).toContain('..');
     expect(thrown(() => resolve('~bob/x')).message).toContain('only ~ and ~/');

@@ -127,11 +127,11 @@ describe('/api/addresses', () => {
   it('tests a connection: ok for a reachable folder, the error otherwise, never the secret', async () => {
     const opened: string[] = [];
     const h = harness({
-      openStore: async (spec) => {
+      openStore: async (spec, role) => {
         opened.push(spec.type);
         if (spec.type === 's3') throw new FerryError('ACCESS_DENIED', 'access denied to bucket photos (403)', { fatal: true });
         const { openStore } = await import('../../src/stores/index.js');
-        return openStore(spec) as Promise<ObjectStore>;
+        return openStore(spec, role) as Promise<ObjectStore>;
       },
     });
     const folder = join(h.dir, 'data');

@@ -131,7 +131,7 @@ const CATALOGUE: Row[] = [
   { entry: 'cli', name: 'copy: negative retries', argv: copy('--retries=-1'), field: '--retries', says: /whole number/ },
   { entry: 'cli', name: 'copy: --include matching nothing', argv: copy('--include', '/'), field: '--include', says: /names no file or directory/ },
   { entry: 'cli', name: 'copy: unknown flag', argv: copy('--bwlimit', '10M'), field: '--bwlimit', says: /unknown option/ },
-  { entry: 'cli', name: 'copy: unknown source address', argv: (_w, s) => ['copy', 'nosuch', s.dst], field: '"nosuch"', says: /neither a known address nor a local path/ },
+  { entry: 'cli', name: 'copy: unknown source address', argv: (_w, s) => ['copy', 'nosuch', s.dst], field: 'SRC', says: /neither a known address nor a local path/ },
   { entry: 'cli', name: 'copy: destination inside the source', argv: (w) => ['copy', w.src, join(w.src, 'inside')], field: 'DST', says: /overlaps SRC/ },
   { entry: 'cli', name: 'copy: an http-list as destination', argv: (w) => ['copy', w.src, 'web'], field: 'DST', says: /read-only/ },
   { entry: 'cli', name: 'copy: source folder that does not exist', argv: (w, s) => ['copy', join(w.src, 'no-such-folder'), s.dst], field: 'no-such-folder', says: /does not exist/ },

@@ -125,7 +125,7 @@ describe('ferry plan refuses bad flags with one line and exit 2', () => {
   it('names LOC when it is neither an address nor a path, and wants one', async () => {
     const unknown = await ferry('plan', 'nosuch');
     expect(unknown.code).toBe(2);
-    expect(unknown.err.trim()).toBe('ferry: "nosuch" is neither a known address nor a local path (local paths start with / . or ~)');
+    expect(unknown.err.trim()).toBe('ferry: LOC: "nosuch" is neither a known address nor a local path (local paths start with / . or ~)');
     const missing = await ferry('plan');
     expect(missing.code).toBe(2);
     expect(missing.err).toMatch(/missing required argument 'loc'/);

@@ -87,7 +87,8 @@ async function testConnection(deps: AppDeps, a: Address): Promise<{ ok: boolean;
   let timer: NodeJS.Timeout | undefined;
   try {
     const spec = resolveSpec(a, deps.env ?? process.env, deps.secretBox);
-    store = await (deps.openStore ?? realOpenStore)(spec, 'source');
+    // As a destination: an address to a folder not made yet is fine (the first copy into it makes it).
+    store = await (deps.openStore ?? realOpenStore)(spec, 'destination');
     const opened = store;
     const first = (async () => {
       for await (const o of opened.list()) return o;

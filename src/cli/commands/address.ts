@@ -115,9 +115,10 @@ export function registerAddressCommands(program: Command, ctx: CliContext): void
       const started = performance.now();
       let count = 0;
       try {
-        // Loaded on demand: only `test` needs the store backends (and the AWS SDK).
+        // Loaded on demand: only `test` needs the store backends. Opened as a destination: an
+        // address to a folder not made yet is fine (the first copy into it makes it).
         const { openStore } = await import('../../stores/open-store.js');
-        const store = await openStore(spec);
+        const store = await openStore(spec, 'destination');
         try {
           for await (const _ of store.list()) {
             count++;
