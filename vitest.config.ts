@@ -18,6 +18,9 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: ['test/unit/**/*.test.ts', 'src/**/*.test.ts'],
+          // A hang guard, not a speed check: property tests with hundreds of runs take seconds
+          // on a 2-core machine that is also running the integration servers.
+          testTimeout: 60_000,
         },
       },
       {
