@@ -3,6 +3,7 @@ import type Database from 'better-sqlite3';
 import type { ObjectStore, StoreSpec } from '../stores/index.js';
 import { ACTIVE_STATES, ENDED_STATES, HEARTBEAT_STALE_MS } from './job-state.js';
 import type { JobRepository, JobRow } from './job-repository.js';
+import { ownerIsDeadHere } from './job-owner.js';
 import { runJob } from './job-runner.js';
 import { reportOnRunEnd } from './run-end.js';
 import type { TaskExecutor } from './task-executor.js';
@@ -55,8 +56,9 @@ export class JobScheduler {
   /** Whether a job is due now. */
   static isDue(job: JobRow, now: number): boolean {
     if (job.state === 'queued') return true;
-    // A run whose process stopped sending heartbeats (killed, crashed) resumes here.
-    if (ACTIVE_STATES.has(job.state) && (job.heartbeatAt === null || job.heartbeatAt < now - HEARTBEAT_STALE_MS)) return true;
+    // A run whose process stopped sending heartbeats (killed, crashed) resumes here; at once when
+    // that process was on this machine and is gone (a `ferry serve` restarted after kill -9).
+    if (ACTIVE_STATES.has(job.state) && (job.heartbeatAt === null || job.heartbeatAt < now - HEARTBEAT_STALE_MS || (job.owner !== null && ownerIsDeadHere(job.owner)))) return true;
     const scheduled = job.spec.schedule !== undefined && job.nextRunAt !== null && job.nextRunAt <= now;
     return scheduled && (ENDED_STATES.has(job.state) || job.state === 'created');
   }
