@@ -9,6 +9,7 @@ import { registerServeCommand } from './commands/serve.js';
 import { registerPlanCommand } from './commands/plan.js';
 import { registerWorkerCommand } from './commands/worker.js';
 import { registerMirrorCommand } from './commands/mirror.js';
+import { registerSwitchoverCommand } from './commands/switchover.js';
 
 /**
  * Runs the `ferry` CLI and resolves to its exit code. Never throws: every
@@ -36,6 +37,7 @@ export async function main(argv: string[], ctx: CliContext = defaultContext()): 
   registerPlanCommand(program, ctx);
   registerWorkerCommand(program, ctx);
   registerMirrorCommand(program, ctx);
+  registerSwitchoverCommand(program, ctx, setExit);
   for (const cmd of program.commands) applyStrict(cmd);
 
   try {

@@ -65,10 +65,15 @@ export class Broadcast {
     this.keptBytes = 0;
   }
 
-  /** A reader wants more: resume the source once no reader's buffer is full. */
-  pull(): void {
+  /**
+   * A reader wants more: resume the source once no other reader's buffer is
+   * full. The asking reader itself is not checked: node asks before it hands
+   * out the bytes it holds, so it may still look full, and it will not ask
+   * again until it is given something.
+   */
+  pull(asking?: BroadcastReader): void {
     if (!this.started || this.ended || this.failure || !this.source.isPaused()) return;
-    for (const r of this.readers) if (r.readableLength >= r.readableHighWaterMark) return;
+    for (const r of this.readers) if (r !== asking && r.readableLength >= r.readableHighWaterMark) return;
     this.source.resume();
   }
 
@@ -123,7 +128,7 @@ class BroadcastReader extends Readable {
   }
 
   override _read(): void {
-    this.broadcast.pull();
+    this.broadcast.pull(this);
   }
 
   override _destroy(err: Error | null, callback: (error?: Error | null) => void): void {

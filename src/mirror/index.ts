@@ -7,3 +7,5 @@
  */
 export { startMirror, type MirrorOptions, type RunningMirror } from './mirror-server.js';
 export { mirrorIdentity, MIRROR_HEADER } from './mirror-identity.js';
+export { probeMirror, type MirrorProbe } from './mirror-probe.js';
+export { planSwitchover, sinceArg, t1Of, type SwitchoverInput, type SwitchoverPlan, type SwitchoverStep } from './switchover-plan.js';
