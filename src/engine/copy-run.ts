@@ -1,13 +1,13 @@
 import { setMaxListeners } from 'node:events';
 import { describeError, FerryError, isFatal, isFerryError, type ObjectInfo } from '../core/index.js';
-import { checksumTraits, listWarningsOf, type ObjectStore, type WritableStore } from '../stores/index.js';
+import { checksumTraits, listStatsOf, listWarningsOf, type ObjectStore, type WritableStore } from '../stores/index.js';
 import type { CopyEvent, CopySummary } from './copy-events.js';
 import type { CopyOptions } from './copy-options.js';
 import { decide, type DecideContext } from './decide.js';
 import { parallelMarch } from './parallel-march.js';
 import { Progress } from './progress.js';
 import type { Throttle } from './throttle/index.js';
-import { transferObject, type TransferContext } from './transfer/index.js';
+import { attemptsOf, transferObject, type TransferContext } from './transfer/index.js';
 
 export interface CopyRunInput {
   src: ObjectStore;
@@ -98,12 +98,13 @@ export async function runCopy(input: CopyRunInput): Promise<CopySummary> {
         return;
       }
       if (abort.signal.aborted) return;
-      fail(object, err, ctx.options.attempts, startedAt);
+      fail(object, err, attemptsOf(err) ?? ctx.options.attempts, startedAt);
     }
   };
 
-  // Warnings are appended per listing; only this run's belong to its summary.
+  // Warnings and LIST retries are counted per store; only this run's belong to its summary.
   const warningsBefore = listWarningsOf(src).length;
+  const listRetriesBefore = listStatsOf(src).retries + listStatsOf(dst).retries;
   const inFlight = new Set<Promise<void>>();
   const objectLimit = input.throttle?.objects;
   const started = Date.now();
@@ -150,6 +151,7 @@ export async function runCopy(input: CopyRunInput): Promise<CopySummary> {
     summary.listed++;
     fail({ key: warning.key, size: 0, mtimeMs: 0 }, new FerryError(warning.code, warning.error), 1, Date.now());
   }
+  summary.retries += listStatsOf(src).retries + listStatsOf(dst).retries - listRetriesBefore;
   summary.durationMs = Date.now() - started;
   if (fatal) throw fatal;
   if (input.signal?.aborted) throw new FerryError('INTERNAL', 'copy cancelled', { fatal: true, cause: input.signal.reason });

@@ -5,7 +5,7 @@ import { Progress, type CopyOptions } from '../engine/index.js';
 import { DEFAULT_COPY_OPTIONS } from '../engine/copy-options.js';
 import type { TransferContext } from '../engine/transfer/index.js';
 import { copyItem } from './copy-item.js';
-import { checksumTraits, isWritable, type ObjectStore, type StoreSpec } from '../stores/index.js';
+import { checksumTraits, isWritable, listStatsOf, type ObjectStore, type StoreSpec } from '../stores/index.js';
 import { providerQuirks } from '../stores/s3/index.js';
 import { createKeyFilter } from '../util/index.js';
 import { HEARTBEAT_EVERY_MS, HEARTBEAT_STALE_MS, ENDED_STATES, type JobState, type RunKind } from './job-state.js';
@@ -149,7 +149,7 @@ async function executeRun(input: RunJobInput, jobs: JobRepository, job: JobRow, 
           rateBps: rate.bytesPerSec,
           rateOps: rate.objectsPerSec,
           listRequests: initialListRequests + listRequestsOf(src) + listRequestsOf(dst),
-          retries: retries.n,
+          retries: retries.n + listRetriesOf(src, dst),
         });
         sampler.tick(run.bytesMoved + progress.bytesMoved, progress.copied);
         const now = jobs.get(name);
@@ -210,7 +210,7 @@ async function executeRun(input: RunJobInput, jobs: JobRepository, job: JobRow, 
       input.signal?.removeEventListener('abort', onOuter);
       jobs.setRunProgress(name, run.number, {
         bytesMoved: run.bytesMoved + progress.bytesMoved, rateBps: 0, rateOps: 0,
-        listRequests: initialListRequests + listRequestsOf(src) + listRequestsOf(dst), retries: retries.n,
+        listRequests: initialListRequests + listRequestsOf(src) + listRequestsOf(dst), retries: retries.n + listRetriesOf(src, dst),
       });
       sampler.tick(run.bytesMoved + progress.bytesMoved, progress.copied, true);
     }
@@ -351,9 +351,13 @@ function nextRunAt(jobs: JobRepository, job: JobRow, state: JobState): number | 
   return nextCronTime(parseCron(schedule.cron), Date.now()) ?? null;
 }
 
+/** This session's LIST retries on both ends (stores count from zero when opened). */
+function listRetriesOf(src: ObjectStore, dst: ObjectStore): number {
+  return listStatsOf(src).retries + listStatsOf(dst).retries;
+}
+
 function listRequestsOf(store: ObjectStore): number {
-  const n = (store as { listRequests?: number }).listRequests;
-  return typeof n === 'number' ? n : 0;
+  return listStatsOf(store).requests;
 }
 
 export function copyOptions(spec: Pick<JobSpec, 'copy'>): CopyOptions {

@@ -26,7 +26,7 @@ export const jobSpecSchema = z.object({
     partSize: z.number().int().min(MiB).max(MAX_PART_SIZE, 'must be at most 5GiB, the largest part S3 providers take').default(16 * MiB),
     partConcurrency: z.number().int().min(1).max(256).default(4),
     serverSideCopy: z.boolean().default(true),
-    attempts: z.number().int().min(1).max(101).default(5),
+    attempts: z.number().int().min(1).max(101).default(11),
     storageClass: z.string().optional(),
   }).prefault({}),
   /** ossimport's taskObjectCountLimit / taskObjectSizeLimit, and scanThreadCount. */

@@ -119,3 +119,12 @@ export interface LevelListing {
 export function hasLevelListing(store: ObjectStore): store is ObjectStore & LevelListing {
   return typeof (store as Partial<LevelListing>).listLevel === 'function';
 }
+
+/** LIST requests a store has sent, and how many of them were retries; zero for stores that do not count. */
+export function listStatsOf(store: ObjectStore): { requests: number; retries: number } {
+  const s = store as { listRequests?: unknown; listRetries?: unknown };
+  return {
+    requests: typeof s.listRequests === 'number' ? s.listRequests : 0,
+    retries: typeof s.listRetries === 'number' ? s.listRetries : 0,
+  };
+}

@@ -77,7 +77,7 @@ describe.skipIf(!hasS3())('ferry copy under injected faults', () => {
     proxy.setPlan({ rate: 0.1, seed: 20261122, stallMs: 600_000 });
     // At 10% per request a small object's attempt (GET + PUT) fails 19% of the time: with the default
     // 5 attempts one object in 4,000 would run out; 11 attempts make that one in 10^8.
-    const r = await impatient.run('copy', 'src', 'dst:a/', '--json', '--multipart-threshold', '8MiB', '--part-size', '3MiB', '--retries', '10');
+    const r = await impatient.run('copy', 'src', 'dst:a/', '--json', '--multipart-threshold', '8MiB', '--part-size', '3MiB');
     proxy.setPlan(undefined);
     expect(r.code, r.err).toBe(0);
     const s = r.json<Summary>();

@@ -66,10 +66,10 @@ describe.skipIf(!hasS3())('a 5,000-object job under injected faults', () => {
   });
 
   it('completes under 10% faults: every object verified, reports exact, retries recorded and shown', async () => {
-    // At 10% per request a small object's attempt (GET + PUT) fails 19% of the time: with the
-    // default 5 attempts about one object in 4,000 would run out; 11 attempts make it one in 10^8.
+    // At 10% per request a small object's attempt (GET + PUT) fails 19% of the time: the default
+    // 10 retries (11 attempts) make running out one object in 10^8; 4 retries would be one in 4,000.
     await cli.ok(0, 'job', 'create', 'faulty', '--src', 'src', '--dst', 'dst:copy/', '--task-objects', '1000',
-      '--multipart-threshold', '8MiB', '--part-size', '5MiB', '--retries', '10');
+      '--multipart-threshold', '8MiB', '--part-size', '5MiB');
     proxy.reset();
     // A stall is held for 10 minutes: only the client's own timeout gets this job done in time.
     proxy.setPlan({ rate: 0.1, seed: 7, stallMs: 600_000 });

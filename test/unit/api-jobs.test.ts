@@ -80,7 +80,7 @@ describe('/api/jobs: create', () => {
     expect(Date.parse(cron.json.nextRunAt!)).toBeGreaterThan(Date.now());
 
     const defaults = await h.call<Job>('POST', '/api/jobs', { name: 'plain', src: 'src', dst: join(h.dir, 'elsewhere') });
-    expect(defaults.json.spec.copy).toMatchObject({ overwrite: 'different', concurrency: 32, include: [], attempts: 5 });
+    expect(defaults.json.spec.copy).toMatchObject({ overwrite: 'different', concurrency: 32, include: [], attempts: 11 });
     expect(defaults.json.nextRunAt).toBeNull();
 
     const list = await h.call<Job[]>('GET', '/api/jobs');

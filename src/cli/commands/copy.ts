@@ -29,7 +29,7 @@ export function addCopyFlags(cmd: Command): Command {
     .option('--part-concurrency <n>', 'parts in flight per object (default 4)')
     .option('--no-server-side-copy', 'always stream through this machine, even within one server')
     .option('--storage-class <class>', 'storage class of new destination objects')
-    .option('--retries <n>', 'retries per object or part on retryable errors (default 4)');
+    .option('--retries <n>', 'retries per object or part on retryable errors (default 10)');
 }
 
 export function registerCopyCommand(program: Command, ctx: CliContext, setExit: (code: number) => void): void {

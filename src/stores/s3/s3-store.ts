@@ -12,6 +12,8 @@ import { providerQuirks, type ProviderQuirks } from './providers.js';
 
 /** ListObjectsV2 returns at most 1,000 keys per page. */
 const LIST_PAGE_SIZE = 1000;
+/** Attempts per LIST page: as many as an object gets by default (a lost page stops the whole run). */
+const LIST_ATTEMPTS = 11;
 
 /**
  * Any S3-compatible endpoint. Keys given to and returned by this store are
@@ -34,6 +36,8 @@ export class S3Store implements ServerSideCopy, LevelListing {
   private closed = false;
   /** ListObjectsV2 requests sent (status and tests show listing is not redone). */
   listRequests = 0;
+  /** LIST requests sent again after a retryable failure (counted with the run's retries). */
+  listRetries = 0;
 
   constructor(spec: S3Spec, client?: LeanS3Client) {
     this.quirks = providerQuirks(spec.provider);
@@ -118,7 +122,7 @@ export class S3Store implements ServerSideCopy, LevelListing {
         } catch (err) {
           throw this.fail(err, 'ListObjectsV2');
         }
-      });
+      }, { attempts: LIST_ATTEMPTS, onRetry: () => void this.listRetries++ });
 
     let page = await fetchPage(undefined);
     for (;;) {
