@@ -78,7 +78,8 @@ export async function startMirror(options: MirrorOptions): Promise<RunningMirror
   let forwarder: S3Forwarder | undefined;
   let tombstones: Tombstones | undefined;
   try {
-    dst = await openStore(options.dst, 'destination');
+    // As a source: a local destination then lists no folder markers, which are not objects to the clients of a bucket.
+    dst = await openStore(options.dst, 'source');
     if (!isWritable(dst)) throw new FerryError('USAGE', `--dst: ${dst.description} is read-only`, { field: '--dst', fatal: true });
     forwarder = options.dst.type === 's3' ? new S3Forwarder(options.dst) : undefined;
     tombstones = new Tombstones(options.statePath ?? ':memory:');
@@ -158,7 +159,7 @@ async function serve(
     } catch (err) {
       if (!(err instanceof S3Fault) && !(isFerryError(err) && err.code === 'NOT_FOUND')) problem = ` (${describeError(err)})`;
       const fault = faultOf(err);
-      if (ex.outcome === '-' || ex.outcome === 'pass') ex.outcome = fault.status === 403 ? 'denied' : ex.outcome === '-' ? 'error' : ex.outcome;
+      if (ex.outcome === '-') ex.outcome = fault.status === 403 ? 'denied' : 'error';
       if (!req.complete && !res.headersSent) res.setHeader('connection', 'close');
       ex.fail(fault);
     } finally {

@@ -49,6 +49,7 @@ export async function readObject(deps: ReadDeps, ex: Exchange, key: string, quer
         ex.outcome = 'absent';
         throw noSuchKey(key);
       }
+      if (err instanceof S3Fault && err.code === 'InvalidObjectState') ex.outcome = 'archived';
       throw err;
     }
     ex.outcome = created ? 'miss' : 'join';
@@ -91,7 +92,10 @@ async function serveFromStore(
   if (ex.isHead || conditional || (range !== undefined && 'suffix' in range)) {
     head = await orMissing(store.head(key));
     if (!head) return false;
-    if (!ex.isHead && head.storageClass && archiveClasses?.has(head.storageClass)) throw invalidObjectState(head.storageClass);
+    if (!ex.isHead && head.storageClass && archiveClasses?.has(head.storageClass)) {
+      ex.outcome = 'archived';
+      throw invalidObjectState(head.storageClass);
+    }
     if (answeredByConditions(ex, head, query)) return true;
     if (ex.isHead) {
       ex.sendHead(objectHeaders(head, query), head.size);
@@ -125,6 +129,7 @@ async function serveFromStore(
   }
   if (got.head.storageClass && archiveClasses?.has(got.head.storageClass)) {
     got.body.destroy();
+    ex.outcome = 'archived';
     throw invalidObjectState(got.head.storageClass);
   }
   const headers = objectHeaders(got.head, query);

@@ -23,7 +23,7 @@ export interface ForwardRequest {
 const EXPECT_CONTINUE_BYTES = 2 * 1024 * 1024;
 
 /** Query parameters of the client's own presigned URL: never sent on. */
-const PRESIGN_PARAMS = new Set(['X-Amz-Algorithm', 'X-Amz-Credential', 'X-Amz-Date', 'X-Amz-Expires', 'X-Amz-SignedHeaders', 'X-Amz-Signature', 'X-Amz-Security-Token', 'X-Amz-Content-Sha256']);
+const PRESIGN_PARAMS = new Set(['x-amz-algorithm', 'x-amz-credential', 'x-amz-date', 'x-amz-expires', 'x-amz-signedheaders', 'x-amz-signature', 'x-amz-security-token', 'x-amz-content-sha256']);
 
 /**
  * Sends requests on to an S3 destination signed with the destination's own
@@ -64,7 +64,7 @@ export class S3Forwarder {
   async send(r: ForwardRequest): Promise<IncomingMessage> {
     const { hostname, host, path } = this.locator.target(this.bucket, r.key === undefined ? undefined : this.fullKey(r.key));
     const params: Record<string, string> = {};
-    for (const [name, value] of r.query) if (!PRESIGN_PARAMS.has(name)) params[name] = value;
+    for (const [name, value] of r.query) if (!PRESIGN_PARAMS.has(name.toLowerCase())) params[name] = value;
     const query = canonicalQuery(params);
     const headers: Record<string, string> = { ...r.headers, host };
     const body = r.body;

@@ -132,7 +132,7 @@ export class SigV4Verifier {
     const { accessKeyId, scope, signer } = this.scopeOf(credential, amzDate);
     const names = signedHeaders.split(';');
     if (!names.includes('host')) throw accessDenied('the Host header must be signed');
-    const payloadHash = headerValue(req.headers['x-amz-content-sha256']) ?? query.get('X-Amz-Content-Sha256') ?? UNSIGNED_PAYLOAD;
+    const payloadHash = headerValue(req.headers['x-amz-content-sha256']) ?? query.get('X-Amz-Content-Sha256') ?? query.get('x-amz-content-sha256') ?? UNSIGNED_PAYLOAD;
     const canonicalQueryString = canonicalQueryOf(queryOf(req.rawUrl), 'X-Amz-Signature');
     const headerBlock = canonicalHeaders(req.headers, names);
     const key = signer.signingKey(amzDate.slice(0, 8));

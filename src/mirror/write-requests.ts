@@ -8,7 +8,7 @@ import { childText, escapeXml, parseXml } from '../stores/s3/lean/xml.js';
 import type { Exchange } from './exchange.js';
 import type { FillFlights } from './fill-flights.js';
 import { decodeRequestBody } from './request-body.js';
-import type { RequestTarget } from './request-target.js';
+import { isPlainReadParam, type RequestTarget } from './request-target.js';
 import { accessDenied, notImplemented, S3Fault } from './s3-fault.js';
 import type { S3Forwarder } from './s3-forwarder.js';
 import type { AuthResult } from './sigv4-verify.js';
@@ -157,7 +157,8 @@ async function deleteObjects(deps: WriteDeps, ex: Exchange, auth: AuthResult, se
 /** A destination that is not S3 (a local disk): only whole-object PUTs can pass. */
 async function localWrite(deps: WriteDeps, ex: Exchange, key: string, auth: AuthResult, method: string, q: ReadonlyMap<string, string>, sendContinue: () => void): Promise<void> {
   const dst = deps.dst;
-  if (method !== 'PUT' || q.size > 0 || ex.req.headers['x-amz-copy-source'] !== undefined || !isWritable(dst)) {
+  const subResource = [...q.keys()].some((name) => !isPlainReadParam(name) || name.toLowerCase().startsWith('response-'));
+  if (method !== 'PUT' || subResource || ex.req.headers['x-amz-copy-source'] !== undefined || !isWritable(dst)) {
     throw notImplemented(`${method} with these parameters on a ${dst.kind} destination`);
   }
   const endWrite = await deps.flights.beginWrite(key);

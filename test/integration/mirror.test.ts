@@ -2,7 +2,9 @@
 // the source bucket sits behind the counting proxy (so a test can tell how
 // many times the mirror read it), the destination bucket is reached directly.
 import { createHash, randomBytes } from 'node:crypto';
-import { Agent } from 'node:http';
+import { Agent, createServer, request } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Readable } from 'node:stream';
 import {
   CompleteMultipartUploadCommand,
   CopyObjectCommand,
@@ -12,6 +14,7 @@ import {
   GetObjectCommand,
   HeadObjectCommand,
   ListObjectsV2Command,
+  ListMultipartUploadsCommand,
   ListObjectsCommand,
   PutObjectCommand,
   S3Client,
@@ -91,6 +94,7 @@ describe.skipIf(!hasS3())('ferry mirror (back-to-origin) on Ceph RGW', () => {
     await putObject(srcBucket, 'big.bin', data.big, { ContentType: 'application/x-big' });
     await putObject(srcBucket, 'copy/me.bin', data.copyme, { Metadata: { tag: 'copied' } });
     await putObject(srcBucket, 'doomed.txt', data.doomed);
+    await putObject(srcBucket, 'cond.txt', Buffer.from('only at the source'));
     for (let i = 0; i < 5; i++) await putObject(srcBucket, `many/${i}.txt`, Buffer.from(`src ${i}`));
     for (let i = 3; i < 8; i++) await putObject(dstBucket, `many/${i}.txt`, Buffer.from(`dst ${i}`));
     await putObject(srcBucket, 'cold/archived.bin', Buffer.from('frozen'), { StorageClass: 'GLACIER' });
@@ -253,6 +257,24 @@ describe.skipIf(!hasS3())('ferry mirror (back-to-origin) on Ceph RGW', () => {
     expect((await bytesOf(client, dstBucket, 'many/0.txt')).body.toString()).toBe('written again');
   });
 
+  it('decodes a streamed upload (aws-chunked with a CRC32 trailer, the SDK default for streams) and checks it', async () => {
+    const body = randomBytes(700 * 1024);
+    await client.send(new PutObjectCommand({ Bucket: dstBucket, Key: 'uploads/streamed.bin', Body: Readable.from([body.subarray(0, 300_000), body.subarray(300_000)]), ContentLength: body.length }));
+    const stored = await testClient(2).send(new GetObjectCommand({ Bucket: dstBucket, Key: 'uploads/streamed.bin' }));
+    expect(md5(Buffer.from(await stored.Body!.transformToByteArray()))).toBe(md5(body));
+    expect(stored.ContentLength).toBe(body.length);
+  });
+
+  it('answers conditional GETs: 304 for an unchanged ETag, 412 for a mismatch, on a hit and on a miss', async () => {
+    const first = await client.send(new HeadObjectCommand({ Bucket: dstBucket, Key: 'hit.txt' }));
+    expect((await errorOf(client.send(new GetObjectCommand({ Bucket: dstBucket, Key: 'hit.txt', IfNoneMatch: first.ETag })))).status).toBe(304);
+    expect(await errorOf(client.send(new GetObjectCommand({ Bucket: dstBucket, Key: 'hit.txt', IfMatch: '"0123456789abcdef0123456789abcdef"' })))).toEqual({ name: 'PreconditionFailed', status: 412 });
+    const etag = `"${md5(Buffer.from('only at the source'))}"`;
+    expect((await errorOf(client.send(new GetObjectCommand({ Bucket: dstBucket, Key: 'cond.txt', IfNoneMatch: etag })))).status).toBe(304);
+    expect(await errorOf(client.send(new GetObjectCommand({ Bucket: dstBucket, Key: 'cond.txt', IfMatch: '"0123456789abcdef0123456789abcdef"' })))).toEqual({ name: 'PreconditionFailed', status: 412 });
+    expect((await bytesOf(client, dstBucket, 'cond.txt')).body.toString()).toBe('only at the source');
+  });
+
   it('lists the destination merged with the source, in order, across pages and with a delimiter', async () => {
     const all: string[] = [];
     let token: string | undefined;
@@ -271,7 +293,7 @@ describe.skipIf(!hasS3())('ferry mirror (back-to-origin) on Ceph RGW', () => {
 
     const top = await client.send(new ListObjectsV2Command({ Bucket: dstBucket, Delimiter: '/' }));
     expect(top.CommonPrefixes?.map((p) => p.Prefix)).toEqual(['cold/', 'copy/', 'many/', 'site/', 'uploads/']);
-    expect(top.Contents?.map((o) => o.Key)).toEqual(['big.bin', 'hit.txt', 'hot.bin', 'ranged.bin']);
+    expect(top.Contents?.map((o) => o.Key)).toEqual(['big.bin', 'cond.txt', 'hit.txt', 'hot.bin', 'ranged.bin']);
     const site = await client.send(new ListObjectsV2Command({ Bucket: dstBucket, Prefix: 'site/', Delimiter: '/' }));
     expect(site.Contents?.map((o) => o.Key)).toEqual(['site/dst-only.txt', 'site/page.html']);
     const cold = await client.send(new ListObjectsV2Command({ Bucket: dstBucket, Prefix: 'cold/' }));
@@ -297,13 +319,14 @@ describe.skipIf(!hasS3())('ferry mirror (back-to-origin) on Ceph RGW', () => {
     expect(gets(proxy, 'big.bin')).toBe(1);
   });
 
-  it('answers HEAD of a miss from the source and refuses to read an archived source object', async () => {
+  it('answers HEAD of a miss from the source without filling, and refuses to read an archived source object', async () => {
     proxy.reset();
-    const head = await client.send(new HeadObjectCommand({ Bucket: dstBucket, Key: 'copy/me.bin' }));
-    expect(head.ContentLength).toBe(data.copyme.length);
-    const head2 = await client.send(new HeadObjectCommand({ Bucket: dstBucket, Key: 'many/1.txt' }));
-    expect(head2.ContentLength).toBe(5);
+    const head = await client.send(new HeadObjectCommand({ Bucket: dstBucket, Key: 'many/1.txt' }));
+    expect(head.ContentLength).toBe(5);
+    expect(head.ETag).toBe(`"${md5(Buffer.from('src 1'))}"`);
+    expect(proxy.counts.head).toBe(1);
     expect(proxy.counts.get).toBe(0);
+    expect(await listAllKeys(dstBucket, 'many/1', 2)).toEqual([]);
     expect(await errorOf(client.send(new GetObjectCommand({ Bucket: dstBucket, Key: 'cold/archived.bin' })))).toEqual({ name: 'InvalidObjectState', status: 403 });
   });
 
@@ -330,13 +353,150 @@ describe.skipIf(!hasS3())('ferry mirror (back-to-origin) on Ceph RGW', () => {
     }
   });
 
-  it("dumps logs", () => { console.log(logs.join("\n")); });
-
   it('logs one line per request without any secret', () => {
     const text = logs.join('\n');
     expect(text).not.toContain(MIRROR_KEY.secretAccessKey);
     expect(text).not.toContain(env.secretAccessKey);
     expect(text).not.toContain(env.secretAccessKey2);
     expect(logs.filter((l) => / (hit|miss|join|fill-wait|source|absent|list|pass|denied|deleted|error) \d{3} \d+B \d+ms /.test(l)).length).toBeGreaterThan(40);
+  });
+});
+
+/**
+ * A pass-through proxy to the S3 server that can tamper with one thing: the
+ * ETag the server answers to a PUT of `etagKey` (as a corrupting middlebox or
+ * a misbehaving destination would), so a fill's check after the upload fails.
+ */
+async function startEtagTamperingProxy(target: string, etagKey: string): Promise<{ url: string; tampered: number; close(): Promise<void> }> {
+  const t = new URL(target);
+  const state = { tampered: 0 };
+  const server = createServer((req, res) => {
+    const path = new URL(req.url ?? '/', 'http://x').pathname;
+    const tamper = req.method === 'PUT' && decodeURIComponent(path).endsWith(`/${etagKey}`);
+    const upstream = request({ host: t.hostname, port: t.port, method: req.method, path: req.url, headers: req.headers }, (up) => {
+      const headers = { ...up.headers };
+      if (tamper && headers.etag) {
+        headers.etag = '"00000000000000000000000000000000"';
+        state.tampered++;
+      }
+      res.writeHead(up.statusCode ?? 502, headers);
+      up.pipe(res);
+    });
+    upstream.on('error', () => res.destroy());
+    req.pipe(upstream);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    get tampered() {
+      return state.tampered;
+    },
+    close: () => new Promise<void>((r) => server.close(() => r())),
+  };
+}
+
+describe.skipIf(!hasS3())('ferry mirror: fills that fail leave nothing behind, and the client still gets its bytes', () => {
+  let env: S3TestEnv;
+  let srcBucket: string;
+  let dstBucket: string;
+  let srcProxy: S3Proxy;
+  let dstProxy: S3Proxy;
+  let tamper: Awaited<ReturnType<typeof startEtagTamperingProxy>>;
+  let mirror: RunningMirror;
+  let tamperedMirror: RunningMirror;
+  let client: S3Client;
+  const logs: string[] = [];
+  const refused = randomBytes(300 * 1024);
+  const partRefused = randomBytes(12 * 1024 * 1024 + 1);
+  const cut = randomBytes(2 * 1024 * 1024);
+  const lied = randomBytes(100 * 1024);
+
+  const waitForLog = (what: string, test: (l: string) => boolean): Promise<string> => waitFor(what, () => logs.find(test), 60_000);
+
+  beforeAll(async () => {
+    env = s3Env()!;
+    srcBucket = await createTestBucket('mirror-fail-src', 1);
+    dstBucket = await createTestBucket('mirror-fail-dst', 2);
+    await putObject(srcBucket, 'fail/refused.bin', refused);
+    await putObject(srcBucket, 'fail/part-refused.bin', partRefused);
+    await putObject(srcBucket, 'fail/cut.bin', cut);
+    await putObject(srcBucket, 'fail/lied.bin', lied);
+    srcProxy = await startS3Proxy(env.endpoint);
+    dstProxy = await startS3Proxy(env.endpoint);
+    tamper = await startEtagTamperingProxy(env.endpoint, 'fail/lied.bin');
+    const src = (endpoint: string): S3Spec => ({ type: 's3', provider: 'ceph', endpoint, bucket: srcBucket, prefix: '', credentials: { accessKeyId: env.accessKeyId, secretAccessKey: env.secretAccessKey } });
+    const dst = (endpoint: string): S3Spec => ({ type: 's3', provider: 'ceph', endpoint, bucket: dstBucket, prefix: '', credentials: { accessKeyId: env.accessKeyId2, secretAccessKey: env.secretAccessKey2 } });
+    // Fills of 5 MiB and more go multipart in 5 MiB parts here, so a 12 MiB object is three parts.
+    mirror = await startMirror({ src: src(srcProxy.url), dst: dst(dstProxy.url), listen: { host: '127.0.0.1', port: 0 }, credentials: [MIRROR_KEY], log: (l) => logs.push(l), copy: { multipartThreshold: 5 * MiB, partSize: 5 * MiB } });
+    tamperedMirror = await startMirror({ src: src(srcProxy.url), dst: dst(tamper.url), listen: { host: '127.0.0.1', port: 0 }, credentials: [MIRROR_KEY], log: (l) => logs.push(l) });
+    client = mirrorClient(mirror.url);
+  });
+
+  afterAll(async () => {
+    client?.destroy();
+    await mirror?.close();
+    await tamperedMirror?.close();
+    await srcProxy?.close();
+    await dstProxy?.close();
+    await tamper?.close();
+    if (srcBucket) await emptyAndDeleteBucket(srcBucket);
+    if (dstBucket) await emptyAndDeleteBucket(dstBucket);
+  });
+
+  it('a destination that refuses the upload', async () => {
+    dstProxy.onRequest = (req, res) => {
+      if (req.method !== 'PUT' || req.key !== 'fail/refused.bin') return false;
+      res.writeHead(500, { 'content-type': 'application/xml' }).end('<Error><Code>InternalError</Code><Message>injected</Message></Error>');
+      return true;
+    };
+    const { body } = await bytesOf(client, dstBucket, 'fail/refused.bin');
+    expect(md5(body)).toBe(md5(refused));
+    expect(await waitForLog('the failed fill', (l) => l.startsWith('fill "fail/refused.bin" failed'))).toContain('InternalError');
+    expect(await listAllKeys(dstBucket, 'fail/refused', 2)).toEqual([]);
+  });
+
+  it('a destination that refuses a part of a multipart fill: the upload is aborted', async () => {
+    dstProxy.onRequest = (req, res) => {
+      if (req.method !== 'PUT' || req.key !== 'fail/part-refused.bin' || req.query.get('partNumber') !== '2') return false;
+      res.writeHead(503, { 'content-type': 'application/xml' }).end('<Error><Code>SlowDown</Code><Message>injected</Message></Error>');
+      return true;
+    };
+    const { body } = await bytesOf(client, dstBucket, 'fail/part-refused.bin');
+    expect(md5(body)).toBe(md5(partRefused));
+    await waitForLog('the failed multipart fill', (l) => l.startsWith('fill "fail/part-refused.bin" failed'));
+    expect(await listAllKeys(dstBucket, 'fail/part', 2)).toEqual([]);
+    const uploads = await testClient(2).send(new ListMultipartUploadsCommand({ Bucket: dstBucket }));
+    expect(uploads.Uploads ?? []).toEqual([]);
+    expect(dstProxy.requests.some((r) => r.method === 'DELETE' && r.key === 'fail/part-refused.bin' && r.query.has('uploadId'))).toBe(true);
+  });
+
+  it('a source connection that breaks mid-body: the client sees the failure, the destination gets nothing', async () => {
+    dstProxy.onRequest = undefined;
+    srcProxy.onRequest = (req, res) => {
+      if (req.method !== 'GET' || req.key !== 'fail/cut.bin') return false;
+      res.writeHead(200, { 'content-length': String(cut.length), etag: `"${md5(cut)}"`, 'last-modified': new Date().toUTCString() });
+      res.write(cut.subarray(0, 700 * 1024), () => setTimeout(() => res.destroy(), 50));
+      return true;
+    };
+    await expect(bytesOf(client, dstBucket, 'fail/cut.bin')).rejects.toThrow();
+    await waitForLog('the failed fill', (l) => l.startsWith('fill "fail/cut.bin" failed'));
+    expect(await listAllKeys(dstBucket, 'fail/cut', 2)).toEqual([]);
+    srcProxy.onRequest = undefined;
+    // Once the source is whole again, the next read fills it.
+    expect(md5((await bytesOf(client, dstBucket, 'fail/cut.bin')).body)).toBe(md5(cut));
+  });
+
+  it('a destination whose answer does not verify: the copy it accepted is removed', async () => {
+    const tampered = mirrorClient(tamperedMirror.url);
+    try {
+      const { body } = await bytesOf(tampered, dstBucket, 'fail/lied.bin');
+      expect(md5(body)).toBe(md5(lied));
+    } finally {
+      tampered.destroy();
+    }
+    expect(await waitForLog('the failed fill', (l) => l.startsWith('fill "fail/lied.bin" failed'))).toContain('destination ETag mismatch');
+    await waitForLog('the removal', (l) => l.startsWith('fill "fail/lied.bin": removed the unverified copy'));
+    expect(tamper.tampered).toBe(1);
+    expect(await listAllKeys(dstBucket, 'fail/lied', 2)).toEqual([]);
   });
 });

@@ -2,7 +2,7 @@
 // API reference's multi-chunk example), unsigned chunks with checksum
 // trailers (what the AWS SDK v3 sends for streams), signed hashes.
 import { createHash } from 'node:crypto';
-import { PassThrough, Readable, Writable } from 'node:stream';
+import { PassThrough, Writable, type Readable } from 'node:stream';
 import type { IncomingMessage } from 'node:http';
 import { describe, expect, it } from 'vitest';
 import { decodeRequestBody } from '../../src/mirror/request-body.js';
@@ -56,7 +56,7 @@ function referenceChunkedUpload(tamper?: (body: Buffer) => Buffer): { headers: R
     'x-amz-decoded-content-length': '66560',
     'content-length': '66824',
   };
-  let body = Buffer.concat([
+  let body: Buffer = Buffer.concat([
     Buffer.from('10000;chunk-signature=ad80c730a21e5b8d04586a2213dd63b9a0e99e0e2307b0ade35a65485a288648\r\n'),
     Buffer.alloc(65536, 'a'),
     Buffer.from('\r\n400;chunk-signature=0055627c9e194cb4542bae2aa5492e3c1575bbb81b612b7d234b86a503ef5497\r\n'),
