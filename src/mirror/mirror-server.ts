@@ -39,7 +39,7 @@ export interface MirrorOptions {
   copy?: Partial<Pick<CopyOptions, 'multipartThreshold' | 'partSize' | 'storageClass'>> | undefined;
   /** Bytes of one object kept for clients that ask for it while its fill runs (default 8 MiB). */
   replayBytesPerObject?: number | undefined;
-  /** Bytes kept that way for all objects together (default 256 MiB). */
+  /** Bytes kept that way for all objects together (default 128 MiB). */
   replayBudget?: number | undefined;
   /** The clock signatures are checked against (tests). */
   now?: (() => number) | undefined;
@@ -118,7 +118,7 @@ async function serve(
     archiveClasses,
     copyOptions,
     keepPerObject: options.replayBytesPerObject ?? 8 * MiB,
-    budget: { used: 0, limit: options.replayBudget ?? 256 * MiB },
+    budget: { used: 0, limit: options.replayBudget ?? 128 * MiB },
     log,
     removeFromDestination: forwarder ? (key) => removeAt(forwarder, key) : undefined,
   });
