@@ -59,7 +59,7 @@ describe('ferry mirror over local folders', () => {
   const logs: string[] = [];
 
   beforeAll(async () => {
-    src = folder({ 'index.html': '<p>hi</p>', 'img/big.bin': big, 'blocked/inner.txt': 'cannot be filled', 'old.txt': 'from the source' });
+    src = folder({ 'empty.txt': '', 'index.html': '<p>hi</p>', 'img/big.bin': big, 'blocked/inner.txt': 'cannot be filled', 'old.txt': 'from the source' });
     // A file where the fill needs a folder: writing blocked/inner.txt at the destination fails.
     dst = folder({ 'blocked': 'a file, not a folder', 'old.txt': 'already migrated' });
     mirror = await startMirror({ src: { type: 'local', path: src, prefix: '' }, dst: { type: 'local', path: dst, prefix: '' }, bucket: 'site', listen: { host: '127.0.0.1', port: 0 }, credentials: [KEY], anonymousRead: true, log: (l) => logs.push(l) });
@@ -82,6 +82,14 @@ describe('ferry mirror over local folders', () => {
     for (let i = 0; i < 100 && logs.filter((l) => l.includes('"/site/img/big.bin"')).length < 2; i++) await new Promise((r) => setTimeout(r, 20));
     expect(logs.filter((l) => l.includes('"/site/img/big.bin"')).map((l) => l.split(' ')[2])).toEqual(['miss', 'hit']);
     expect((await get(client, 'old.txt')).body.toString()).toBe('already migrated');
+  });
+
+  it('fills an empty object', async () => {
+    const { body, out } = await get(client, 'empty.txt');
+    expect(body.length).toBe(0);
+    expect(out.ContentLength).toBe(0);
+    for (let i = 0; i < 100 && !existsSync(join(dst, 'empty.txt')); i++) await new Promise((r) => setTimeout(r, 20));
+    expect(readFileSync(join(dst, 'empty.txt')).length).toBe(0);
   });
 
   it('still gives the client its bytes when the fill fails, and leaves nothing at the destination', async () => {
@@ -121,7 +129,7 @@ describe('ferry mirror over local folders', () => {
     expect(put.status).toBe(403);
     expect(existsSync(join(dst, 'anon.txt'))).toBe(false);
     const listed = await client.send(new ListObjectsV2Command({ Bucket: 'site' }));
-    expect(listed.Contents?.map((o) => o.Key)).toEqual(['blocked', 'blocked/inner.txt', 'img/big.bin', 'index.html', 'old.txt', 'uploads/a.txt']);
+    expect(listed.Contents?.map((o) => o.Key)).toEqual(['blocked', 'blocked/inner.txt', 'empty.txt', 'img/big.bin', 'index.html', 'old.txt', 'uploads/a.txt']);
   });
 
   it('accepts a presigned GET and refuses it with the wrong secret', async () => {

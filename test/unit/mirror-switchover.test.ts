@@ -138,6 +138,7 @@ describe('ferry mirror: bad input is one line, exit 2, nothing started', () => {
     ['the same location twice', ['--src', src, '--dst', src, '--bucket', 'b1b', '--anonymous-read'], /--dst: is the same location/],
     ['an unknown address', ['--src', 'nosuchaddress', '--dst', dst, '--bucket', 'b1b', '--anonymous-read'], /nosuchaddress/],
     ['a part size below 5 MiB', ['--src', src, '--dst', dst, '--bucket', 'b1b', '--anonymous-read', '--part-size', '1MiB'], /--part-size/],
+    ['a multipart threshold above 5 GiB', ['--src', src, '--dst', dst, '--bucket', 'b1b', '--anonymous-read', '--multipart-threshold', '6GiB'], /--multipart-threshold/],
     ['an unknown flag', ['--src', src, '--dst', dst, '--bucket', 'b1b', '--anonymous-read', '--secret-access-key', 'x'], /unknown option/],
   ];
   for (const [what, args, message] of cases) {

@@ -65,6 +65,8 @@ export function registerMirrorCommand(program: Command, ctx: CliContext): void {
         ...(flags.partSize === undefined ? {} : { partSize: parseSize(flags.partSize, '--part-size') }),
       };
       if (copy.partSize !== undefined && copy.partSize < 5 * 1024 * 1024) throw usageError('--part-size', 'must be at least 5MiB');
+      // Above S3's largest single PUT, an object can only be filled in parts.
+      if (copy.multipartThreshold !== undefined && copy.multipartThreshold > 5 * 1024 ** 3) throw usageError('--multipart-threshold', 'must be at most 5GiB');
       const { src, dst } = resolveBoth(ctx, flags.src, flags.dst);
       if (flags.bucket === undefined && dst.type !== 's3') throw usageError('--bucket', 'is required when the destination is not an S3 bucket');
       if (sameLocation(src, dst)) throw usageError('--dst', 'is the same location as --src');
