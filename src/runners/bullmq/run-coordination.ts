@@ -3,7 +3,7 @@ import { describeError, FerryError } from '../../core/index.js';
 import type { ResultRow } from '../../jobs/run-store.js';
 import type { TaskExecutorInput } from '../../jobs/task-executor.js';
 import { publishLimits } from './limits-publisher.js';
-import { taskJobId } from './redis-keys.js';
+import { parseTaskJobId, taskJobId } from './redis-keys.js';
 import type { RedisLink } from './redis-link.js';
 import { RedisUploadRegistry } from './redis-upload-registry.js';
 import type { SealedSpec } from './spec-sealing.js';
@@ -83,7 +83,10 @@ export class RunCoordination {
       input.abort.signal.removeEventListener('abort', onAbort);
     }
     if (input.abort.signal.aborted) await this.takeBack();
-    else await this.abortOrphanUploads();
+    else {
+      await this.removeRecordedLeftovers();
+      await this.abortOrphanUploads();
+    }
   }
 
   /** A BullMQ event about one of this run's tasks: look at it now. */
@@ -267,6 +270,19 @@ export class RunCoordination {
     }
     this.inFlight.clear();
     if (taken + left > 0) this.input.log(`took ${taken} waiting task(s) back from the queue; ${left} on workers finish there and are recorded on resume`);
+  }
+
+  /**
+   * Every task is recorded when the run ends, so any of its BullMQ jobs still
+   * finished in the queue is one a killed coordinator recorded but had not
+   * removed yet (it records, then removes): gone now rather than in a week.
+   */
+  private async removeRecordedLeftovers(): Promise<void> {
+    const { input, deps } = this;
+    for (const id of await deps.queue.getRanges(['completed', 'failed'])) {
+      const t = parseTaskJobId(id);
+      if (t?.job === input.job && t.run === input.run) await deps.queue.remove(id);
+    }
   }
 
   /** Multipart uploads of objects that failed for good, left open by workers: nobody will finish them. */
