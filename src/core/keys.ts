@@ -52,3 +52,12 @@ export function assertSafeLocalKey(key: string): void {
     if (seg === '') bad('contains an empty path segment');
   }
 }
+
+/**
+ * A start-after that skips the whole subtree of `prefix`: U+10FFFF is the
+ * largest code point, so `prefix` + it sorts after every key that starts
+ * with `prefix` (in UTF-8 byte order, as S3 compares start-after).
+ */
+export function afterPrefix(prefix: string): string {
+  return `${prefix}\u{10FFFF}`;
+}

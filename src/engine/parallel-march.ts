@@ -1,13 +1,6 @@
-import { compareKeys, type ObjectInfo } from '../core/index.js';
+import { afterPrefix, compareKeys, type ObjectInfo } from '../core/index.js';
 import { hasLevelListing, type LevelEntry, type LevelListing, type ObjectStore } from '../stores/index.js';
 import { march, type MarchPair } from './march.js';
-
-/**
- * Sorts after every key that starts with a prefix (U+10FFFF is the largest
- * code point, so its UTF-8 form is the largest sequence): a listing that
- * starts after `prefix + AFTER_PREFIX` skips that prefix's whole subtree.
- */
-const AFTER_PREFIX = '\u{10FFFF}';
 
 export interface ParallelMarchOptions {
   /** Listings (parts) in flight at once; 1 lists everything in one pass. @defaultValue 8 */
@@ -140,7 +133,7 @@ async function* levelPart(
       }
       onPart({ prefix: e.prefix, depth: part.depth + 1 });
       if (++splits >= maxSplit) {
-        bound = e.prefix + AFTER_PREFIX;
+        bound = afterPrefix(e.prefix);
         onPart({ prefix: part.prefix, depth: part.depth, startAfter: bound });
         return;
       }

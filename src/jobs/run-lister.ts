@@ -1,4 +1,4 @@
-import type { ObjectInfo } from '../core/index.js';
+import { afterPrefix, type ObjectInfo } from '../core/index.js';
 import { decide, march, type DecideContext } from '../engine/index.js';
 import { hasLevelListing, type ObjectStore } from '../stores/index.js';
 import type { ListPart, ResultRow, RunStore, TaskItem } from './run-store.js';
@@ -6,13 +6,6 @@ import type { ListPart, ResultRow, RunStore, TaskItem } from './run-store.js';
 /** A checkpoint is written after this many listed objects or this long, whichever comes first. */
 const CHECKPOINT_OBJECTS = 1000;
 const CHECKPOINT_MS = 1000;
-
-/**
- * Sorts after every key that starts with a prefix, so a level listing resumed
- * after a sub-prefix does not list that sub-prefix again (U+10FFFF is the
- * largest code point, and so the largest UTF-8 sequence).
- */
-const AFTER_PREFIX = '\u{10FFFF}';
 
 export interface ListerInput {
   store: RunStore;
@@ -80,7 +73,7 @@ async function listPart(input: ListerInput, part: ListPart): Promise<void> {
     // Objects of this level go through the merge; sub-prefixes become parts of their own.
     source = levelObjects(src.listLevel(part.prefix, { startAfter }), (prefix) => {
       subPrefixes.push({ prefix, depth: part.depth + 1, level: part.depth + 1 < input.levelDepth });
-      lastKey = prefix + AFTER_PREFIX;
+      lastKey = afterPrefix(prefix);
     });
     destination = hasLevelListing(dst)
       ? levelObjects(dst.listLevel(part.prefix, { startAfter }), () => undefined)

@@ -1,4 +1,4 @@
-import { compareKeys, type ObjectInfo } from '../core/index.js';
+import { afterPrefix, compareKeys, type ObjectInfo } from '../core/index.js';
 import { hasLevelListing, type ObjectStore } from '../stores/index.js';
 import { S3Fault } from './s3-fault.js';
 
@@ -24,9 +24,6 @@ export interface ListPage {
   truncated: boolean;
 }
 
-/** Above every character a key can hold: a key `P` + this sorts after every key that starts with `P`. */
-const AFTER_ALL = '\u{10FFFF}';
-
 /**
  * One page of the mirror's listing: the destination's and the source's
  * listings merged in key order (a merge-join, as the copy engine's march),
@@ -38,7 +35,7 @@ export async function listPage(dst: ObjectStore, src: ObjectStore, q: ListQuery,
   const entries: ListEntry[] = [];
   if (q.maxKeys <= 0) return { entries, truncated: false };
   // Resuming after a common prefix skips everything below it in one go.
-  const startAfter = q.after ? (q.after.object ? q.after.key : q.after.key + AFTER_ALL) : q.startAfter;
+  const startAfter = q.after ? (q.after.object ? q.after.key : afterPrefix(q.after.key)) : q.startAfter;
   const sourceOnly = (e: ListEntry): boolean => !(e.object && isDeleted(e.key));
   const merged = mergeEntries(levelEntries(dst, q.prefix, q.delimiter, startAfter), filter(levelEntries(src, q.prefix, q.delimiter, startAfter), sourceOnly));
   try {

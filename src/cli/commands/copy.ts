@@ -1,12 +1,12 @@
 import type { Command } from 'commander';
-import { assertNoOverlap, resolveLocation, AddressRepository } from '../../addresses/index.js';
+import { assertNoOverlap } from '../../addresses/index.js';
 import { describeError, usageError } from '../../core/index.js';
 import { Progress, runCopy, SKIP_REASON_TEXT, type CopyEvent, type CopySummary } from '../../engine/index.js';
-import { openHome } from '../../home/index.js';
 import { isWritable, openStore, type StoreSpec } from '../../stores/index.js';
 import { providerQuirks } from '../../stores/s3/index.js';
 import { formatBytes } from '../../util/index.js';
 import type { CliContext } from '../cli-context.js';
+import { resolvePair } from '../resolve-pair.js';
 import { EXIT_PARTIAL } from '../exit-codes.js';
 import { ProgressBar } from '../progress-bar.js';
 import { copyOptionsFromFlags, listConcurrencyFrom } from './copy-flags.js';
@@ -48,7 +48,7 @@ export function registerCopyCommand(program: Command, ctx: CliContext, setExit: 
       const options = copyOptionsFromFlags(flags);
       options.listConcurrency = listConcurrencyFrom(flags.listConcurrency);
       const json = flags.json === true;
-      const { srcSpec, dstSpec } = resolveBoth(ctx, srcArg, dstArg);
+      const { src: srcSpec, dst: dstSpec } = resolvePair(ctx, srcArg, dstArg, ['SRC', 'DST']);
       assertNoOverlap(srcSpec, dstSpec);
       const src = await openStore(srcSpec, 'source');
       const dst = await openStore(dstSpec, 'destination');
@@ -82,18 +82,6 @@ export function registerCopyCommand(program: Command, ctx: CliContext, setExit: 
     });
 }
 
-function resolveBoth(ctx: CliContext, srcArg: string, dstArg: string): { srcSpec: StoreSpec; dstSpec: StoreSpec } {
-  const home = openHome(ctx.home, ctx.env);
-  try {
-    const repo = new AddressRepository(home.db, home.secretBox);
-    return {
-      srcSpec: resolveLocation(srcArg, repo, ctx.env, home.secretBox, { field: 'SRC' }),
-      dstSpec: resolveLocation(dstArg, repo, ctx.env, home.secretBox, { field: 'DST' }),
-    };
-  } finally {
-    home.close();
-  }
-}
 
 function archiveClassesOf(spec: StoreSpec): readonly string[] {
   return spec.type === 's3' ? providerQuirks(spec.provider).archiveClasses : [];

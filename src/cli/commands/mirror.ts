@@ -1,14 +1,14 @@
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { AddressRepository, ENV_NAME_RE, resolveLocation } from '../../addresses/index.js';
+import { ENV_NAME_RE } from '../../addresses/index.js';
 import { isLoopback, parseListen } from '../../api/index.js';
 import { flagOfPath, usageError, validate } from '../../core/index.js';
-import { openHome } from '../../home/index.js';
 import { mirrorIdentity, startMirror } from '../../mirror/index.js';
 import type { StoreSpec } from '../../stores/index.js';
 import { parseSize } from '../../util/index.js';
 import type { CliContext } from '../cli-context.js';
+import { resolvePair } from '../resolve-pair.js';
 
 export const DEFAULT_MIRROR_LISTEN = '127.0.0.1:9080';
 
@@ -67,7 +67,7 @@ export function registerMirrorCommand(program: Command, ctx: CliContext): void {
       if (copy.partSize !== undefined && copy.partSize < 5 * 1024 * 1024) throw usageError('--part-size', 'must be at least 5MiB');
       // Above S3's largest single PUT, an object can only be filled in parts.
       if (copy.multipartThreshold !== undefined && copy.multipartThreshold > 5 * 1024 ** 3) throw usageError('--multipart-threshold', 'must be at most 5GiB');
-      const { src, dst } = resolveBoth(ctx, flags.src, flags.dst);
+      const { src, dst } = resolvePair(ctx, flags.src, flags.dst, ['--src', '--dst']);
       if (flags.bucket === undefined && dst.type !== 's3') throw usageError('--bucket', 'is required when the destination is not an S3 bucket');
       if (sameLocation(src, dst)) throw usageError('--dst', 'is the same location as --src');
       const bucket = flags.bucket ?? (dst.type === 's3' ? dst.bucket : '');
@@ -107,18 +107,6 @@ export function registerMirrorCommand(program: Command, ctx: CliContext): void {
     });
 }
 
-function resolveBoth(ctx: CliContext, srcArg: string, dstArg: string): { src: StoreSpec; dst: StoreSpec } {
-  const home = openHome(ctx.home, ctx.env);
-  try {
-    const repo = new AddressRepository(home.db, home.secretBox);
-    return {
-      src: resolveLocation(srcArg, repo, ctx.env, home.secretBox, { field: '--src' }),
-      dst: resolveLocation(dstArg, repo, ctx.env, home.secretBox, { field: '--dst' }),
-    };
-  } finally {
-    home.close();
-  }
-}
 
 function sameLocation(a: StoreSpec, b: StoreSpec): boolean {
   if (a.type === 's3' && b.type === 's3') return a.endpoint.replace(/\/+$/, '') === b.endpoint.replace(/\/+$/, '') && a.bucket === b.bucket && a.prefix === b.prefix;
