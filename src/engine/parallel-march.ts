@@ -61,7 +61,11 @@ export async function* parallelMarch(src: ObjectStore, dst: ObjectStore, options
   const runPart = async (part: Part): Promise<void> => {
     let pairs: AsyncIterable<MarchPair>;
     if (part.depth < levelDepth && part.startAfter === undefined) {
-      pairs = levelPart(src, dst, part, maxSplit, (sub) => pending.push(sub));
+      // A sub-prefix starts as soon as a listing slot is free, not when its level is done.
+      pairs = levelPart(src, dst, part, maxSplit, (sub) => {
+        pending.push(sub);
+        schedule();
+      });
     } else {
       const opts = { prefix: part.prefix, startAfter: part.startAfter };
       pairs = march(src.list(opts), dst.list(opts));
