@@ -6,11 +6,11 @@
 // its reason, never as copied.
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FAULT_KINDS, startFaultProxy, type FaultProxy } from '../helpers/fault-proxy.js';
-import { FerryCli } from '../helpers/ferry-cli.js';
-import { cephAddressArgs } from '../helpers/ceph-address.js';
+import { FAULT_KINDS, type FaultProxy } from '../helpers/fault-proxy.js';
+import type { FerryCli } from '../helpers/ferry-cli.js';
+import { startFaultedPair, type FaultedPair } from '../helpers/faulted-pair.js';
 import { listObjects, md5Hex, md5OfObject, putMany, type BulkObject } from '../helpers/s3-bulk.js';
-import { createTestBucket, emptyAndDeleteBucket, hasS3, s3Env, type S3TestEnv } from '../helpers/s3-env.js';
+import { hasS3 } from '../helpers/s3-env.js';
 
 const MiB = 1024 * 1024;
 
@@ -24,12 +24,11 @@ interface Summary {
 }
 
 describe.skipIf(!hasS3())('ferry copy under injected faults', () => {
-  const env = s3Env() as S3TestEnv;
+  let pair: FaultedPair | undefined;
   let srcBucket = '';
   let dstBucket = '';
   let proxy: FaultProxy;
   let cli: FerryCli;
-  /** The same home, but a stalled request is given up after 2 s of silence, not the default 2 minutes. */
   let impatient: FerryCli;
   const items: BulkObject[] = [];
 
@@ -51,24 +50,16 @@ describe.skipIf(!hasS3())('ferry copy under injected faults', () => {
     new Set(proxy.log.filter((f) => f.request.kind !== 'list').map((f) => (f.request.bucket === dstBucket ? f.request.key.slice(dstPrefix.length) : f.request.key)));
 
   beforeAll(async () => {
-    srcBucket = await createTestBucket('faults-copy-src', 1);
-    dstBucket = await createTestBucket('faults-copy-dst', 2);
+    pair = await startFaultedPair('faults-copy');
+    ({ srcBucket, dstBucket, proxy, cli, impatient } = pair);
     for (let i = 0; i < 400; i++) items.push({ key: `small/d${i % 8}/o${String(i).padStart(4, '0')}`, body: randomBytes(200 + ((i * 131) % 40_000)) });
     // Above the lowered threshold: four 3 MiB parts each, ranged GETs streamed into UploadParts.
     for (let i = 0; i < 2; i++) items.push({ key: `large/l${i}.bin`, body: randomBytes(12 * MiB + 1234 * i) });
     await putMany(srcBucket, items, 1, 32);
-    proxy = await startFaultProxy(env.endpoint);
-    const secrets = { FERRY_TEST_SECRET_1: env.secretAccessKey, FERRY_TEST_SECRET_2: env.secretAccessKey2 };
-    cli = new FerryCli(undefined, secrets);
-    impatient = new FerryCli(cli.home, { ...secrets, FERRY_IO_TIMEOUT: '2s' });
-    await cli.ok(0, ...cephAddressArgs(env, 'src', proxy.url, srcBucket, 1));
-    await cli.ok(0, ...cephAddressArgs(env, 'dst', proxy.url, dstBucket, 2));
   });
 
   afterAll(async () => {
-    await proxy?.close();
-    if (srcBucket) await emptyAndDeleteBucket(srcBucket, 1);
-    if (dstBucket) await emptyAndDeleteBucket(dstBucket, 2);
+    await pair?.close();
   });
 
   it('copies every object exactly under 10% faults of every kind, and counts the retries', async () => {

@@ -11,21 +11,22 @@ import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { JobStatus } from '../../src/cli/commands/job-status-view.js';
 import { cephAddressArgs } from '../helpers/ceph-address.js';
-import { FAULT_KINDS, startFaultProxy, type FaultProxy } from '../helpers/fault-proxy.js';
-import { FerryCli } from '../helpers/ferry-cli.js';
+import { FAULT_KINDS, type FaultProxy } from '../helpers/fault-proxy.js';
+import type { FerryCli } from '../helpers/ferry-cli.js';
+import { startFaultedPair, type FaultedPair } from '../helpers/faulted-pair.js';
 import { listObjects, md5Hex, md5OfObject, parseCsv, type BulkObject } from '../helpers/s3-bulk.js';
-import { createTestBucket, emptyAndDeleteBucket, hasS3, s3Env, type S3TestEnv } from '../helpers/s3-env.js';
+import { hasS3, s3Env, type S3TestEnv } from '../helpers/s3-env.js';
 
 const MiB = 1024 * 1024;
 const OBJECTS = 5000;
 
 describe.skipIf(!hasS3())('a 5,000-object job under injected faults', () => {
   const env = s3Env() as S3TestEnv;
+  let pair: FaultedPair | undefined;
   let srcBucket = '';
   let dstBucket = '';
   let proxy: FaultProxy;
   let cli: FerryCli;
-  /** The same home, but a stalled request is given up after 2 s of silence, not the default 2 minutes. */
   let impatient: FerryCli;
   const items: BulkObject[] = [];
   let seedDir = '';
@@ -34,16 +35,13 @@ describe.skipIf(!hasS3())('a 5,000-object job under injected faults', () => {
     parseCsv((await cli.ok(0, 'job', 'report', job, '--kind', kind, '--format', 'csv')).out);
 
   beforeAll(async () => {
-    srcBucket = await createTestBucket('faults-job-src', 1);
-    dstBucket = await createTestBucket('faults-job-dst', 2);
+    pair = await startFaultedPair('faults-job');
+    ({ srcBucket, dstBucket, proxy, cli, impatient } = pair);
     for (let i = 0; i < OBJECTS - 3; i++) {
       items.push({ key: `p${i % 10}/d${(i >> 4) % 7}/obj-${String(i).padStart(5, '0')}`, body: randomBytes(1 + ((i * 7919) % 6000)) });
     }
     // "Some multipart": above the job's 8 MiB threshold, four 5 MiB parts each.
     for (let i = 0; i < 3; i++) items.push({ key: `p${i}/large-${i}.bin`, body: randomBytes(20 * MiB - i * 1000) });
-    const secrets = { FERRY_TEST_SECRET_1: env.secretAccessKey, FERRY_TEST_SECRET_2: env.secretAccessKey2 };
-    cli = new FerryCli(undefined, secrets);
-    impatient = new FerryCli(cli.home, { ...secrets, FERRY_IO_TIMEOUT: '2s' });
     // Seeded with Ferry itself from a folder, straight to the server: about twice as fast as the SDK on
     // a busy machine. Nothing rests on it: the end result is compared with the bytes in memory.
     seedDir = mkdtempSync(join(tmpdir(), 'ferry-faults-seed-'));
@@ -53,16 +51,11 @@ describe.skipIf(!hasS3())('a 5,000-object job under injected faults', () => {
     }
     await cli.ok(0, ...cephAddressArgs(env, 'seed', env.endpoint, srcBucket, 1));
     expect((await cli.ok(0, 'copy', seedDir, 'seed', '--json')).json()).toMatchObject({ copied: OBJECTS, failed: 0 });
-    proxy = await startFaultProxy(env.endpoint);
-    await cli.ok(0, ...cephAddressArgs(env, 'src', proxy.url, srcBucket, 1));
-    await cli.ok(0, ...cephAddressArgs(env, 'dst', proxy.url, dstBucket, 2));
   });
 
   afterAll(async () => {
     if (seedDir) rmSync(seedDir, { recursive: true, force: true });
-    await proxy?.close();
-    if (srcBucket) await emptyAndDeleteBucket(srcBucket, 1);
-    if (dstBucket) await emptyAndDeleteBucket(dstBucket, 2);
+    await pair?.close();
   });
 
   it('completes under 10% faults: every object verified, reports exact, retries recorded and shown', async () => {

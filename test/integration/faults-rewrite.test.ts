@@ -12,11 +12,11 @@ import { randomBytes } from 'node:crypto';
 import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { JobStatus } from '../../src/cli/commands/job-status-view.js';
-import { cephAddressArgs } from '../helpers/ceph-address.js';
-import { fetchUpstream, startFaultProxy, type FaultProxy } from '../helpers/fault-proxy.js';
-import { FerryCli } from '../helpers/ferry-cli.js';
+import { fetchUpstream, type FaultProxy } from '../helpers/fault-proxy.js';
+import type { FerryCli } from '../helpers/ferry-cli.js';
+import { startFaultedPair, type FaultedPair } from '../helpers/faulted-pair.js';
 import { md5Hex, md5OfObject, parseCsv, putMany, type BulkObject } from '../helpers/s3-bulk.js';
-import { createTestBucket, emptyAndDeleteBucket, hasS3, putObject, s3Env, type S3TestEnv } from '../helpers/s3-env.js';
+import { hasS3, putObject, s3Env, type S3TestEnv } from '../helpers/s3-env.js';
 import type { ProxiedRequest } from '../helpers/s3-proxy.js';
 import type { ServerResponse } from 'node:http';
 
@@ -24,6 +24,7 @@ const MiB = 1024 * 1024;
 
 describe.skipIf(!hasS3())('objects rewritten at the source during a job', () => {
   const env = s3Env() as S3TestEnv;
+  let pair: FaultedPair | undefined;
   let srcBucket = '';
   let dstBucket = '';
   let proxy: FaultProxy;
@@ -72,19 +73,13 @@ describe.skipIf(!hasS3())('objects rewritten at the source during a job', () => 
     parseCsv((await cli.ok(0, 'job', 'report', job, '--kind', kind, '--format', 'csv')).out);
 
   beforeAll(async () => {
-    srcBucket = await createTestBucket('faults-rw-src', 1);
-    dstBucket = await createTestBucket('faults-rw-dst', 2);
+    pair = await startFaultedPair('faults-rw');
+    ({ srcBucket, dstBucket, proxy, cli } = pair);
     await putMany(srcBucket, [...[...before].map(([key, body]) => ({ key, body })), ...untouched], 1);
-    proxy = await startFaultProxy(env.endpoint);
-    cli = new FerryCli(undefined, { FERRY_TEST_SECRET_1: env.secretAccessKey, FERRY_TEST_SECRET_2: env.secretAccessKey2 });
-    await cli.ok(0, ...cephAddressArgs(env, 'src', proxy.url, srcBucket, 1));
-    await cli.ok(0, ...cephAddressArgs(env, 'dst', proxy.url, dstBucket, 2));
   });
 
   afterAll(async () => {
-    await proxy?.close();
-    if (srcBucket) await emptyAndDeleteBucket(srcBucket, 1);
-    if (dstBucket) await emptyAndDeleteBucket(dstBucket, 2);
+    await pair?.close();
   });
 
   it('copies the new version of what was rewritten mid-copy, never a mix, and reports the version it copied', async () => {

@@ -196,17 +196,15 @@ export class S3Store implements ServerSideCopy, LevelListing {
       } catch (err) {
         throw isFerryError(err) ? err : this.fail(err, 'PutObject', key);
       }
-      return this.putSmall(key, payload, options);
+      try {
+        return await this.putObject(key, payload, options, options.signal);
+      } catch (err) {
+        throw this.fail(err, 'PutObject', key);
+      }
     }
     const guarded = guardBody(body, options.size, label, options.signal);
     try {
-      const out = await this.client.putObject(this.bucket, this.fullKey(key), guarded.body, {
-        contentLength: options.size,
-        contentMd5: options.contentMd5,
-        headers: writeHeaders(options.metadata, options.mtimeMs, options.storageClass),
-        signal: guarded.signal,
-      });
-      return { etag: normalizeEtag(out.etag), crc64: out.crc64 };
+      return await this.putObject(key, guarded.body, options, guarded.signal);
     } catch (err) {
       const failure = guarded.failure();
       guarded.destroy();
@@ -216,19 +214,15 @@ export class S3Store implements ServerSideCopy, LevelListing {
     }
   }
 
-  /** A small object, its bytes already read (and checked): one request, head and body in one write. */
-  private async putSmall(key: string, payload: Buffer, options: PutOptions): Promise<PutResult> {
-    try {
-      const out = await this.client.putObject(this.bucket, this.fullKey(key), payload, {
-        contentLength: options.size,
-        contentMd5: options.contentMd5,
-        headers: writeHeaders(options.metadata, options.mtimeMs, options.storageClass),
-        signal: options.signal,
-      });
-      return { etag: normalizeEtag(out.etag), crc64: out.crc64 };
-    } catch (err) {
-      throw this.fail(err, 'PutObject', key);
-    }
+  /** One PutObject: a small body already read (head and body in one write), or a guarded stream. */
+  private async putObject(key: string, body: Buffer | Readable, options: PutOptions, signal: AbortSignal | undefined): Promise<PutResult> {
+    const out = await this.client.putObject(this.bucket, this.fullKey(key), body, {
+      contentLength: options.size,
+      contentMd5: options.contentMd5,
+      headers: writeHeaders(options.metadata, options.mtimeMs, options.storageClass),
+      signal,
+    });
+    return { etag: normalizeEtag(out.etag), crc64: out.crc64 };
   }
 
   async createMultipart(key: string, options: { metadata: ObjectMetadata; mtimeMs: number; storageClass?: string | undefined }): Promise<string> {
