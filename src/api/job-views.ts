@@ -1,7 +1,7 @@
 import { jobStatus, type JobStatus } from '../cli/commands/job-status-view.js';
 import type { JobRow, RunRow } from '../jobs/job-repository.js';
 import { isJobAlive } from '../jobs/job-owner.js';
-import { ACTIVE_STATES } from '../jobs/job-state.js';
+import { runEtaSeconds } from '../jobs/run-eta.js';
 import { RunStore, type RunCounts } from '../jobs/run-store.js';
 import type { AppDeps } from './deps.js';
 
@@ -26,24 +26,13 @@ export interface JobSummary {
 /** `ferry job status` and more: the spec and timestamps. */
 export type JobView = JobStatus & { spec: JobRow['spec']; desired: string | null; createdAt: string; updatedAt: string };
 
-/** Seconds left from bytes and objects left at the current rates; the larger of the two (small objects are bound by requests). */
-export function etaSeconds(run: RunRow, counts: RunCounts): number | null {
-  if (!ACTIVE_STATES.has(run.state)) return null;
-  const bytesLeft = Math.max(0, counts.toCopyBytes - counts.migratedBytes);
-  const objectsLeft = Math.max(0, counts.toCopy - counts.migrated - counts.failed);
-  const byBytes = run.rateBps > 0 ? bytesLeft / run.rateBps : undefined;
-  const byObjects = run.rateOps > 0 ? objectsLeft / run.rateOps : undefined;
-  if (byBytes === undefined && byObjects === undefined) return objectsLeft === 0 && run.listingDone ? 0 : null;
-  return Math.max(byBytes ?? 0, byObjects ?? 0);
-}
-
 export function runView(deps: AppDeps, run: RunRow): RunView {
   const counts = new RunStore(deps.db, run.job, run.number).counts();
-  return { ...run, counts, etaSeconds: etaSeconds(run, counts) };
+  return { ...run, counts, etaSeconds: runEtaSeconds(run, counts) };
 }
 
 export function jobSummary(deps: AppDeps, job: JobRow): JobSummary {
-  const run = job.currentRun === null ? undefined : deps.jobs.runs(job.name).find((r) => r.number === job.currentRun);
+  const run = job.currentRun === null ? undefined : deps.jobs.getRun(job.name, job.currentRun);
   return {
     name: job.name,
     state: job.state,
@@ -59,7 +48,6 @@ export function jobSummary(deps: AppDeps, job: JobRow): JobSummary {
 
 export function jobView(deps: AppDeps, job: JobRow): JobView {
   const status = jobStatus(deps.db, deps.jobs, job);
-  if (status.run) status.run.etaSeconds = etaSeconds(status.run, status.run.counts);
   return {
     ...status,
     spec: job.spec,

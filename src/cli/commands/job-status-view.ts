@@ -1,6 +1,6 @@
 import { describeError, FerryError } from '../../core/index.js';
-import { ACTIVE_STATES } from '../../jobs/job-state.js';
 import { isJobAlive } from '../../jobs/job-owner.js';
+import { runEtaSeconds } from '../../jobs/run-eta.js';
 import { describeTarget, type RedisTarget } from '../../runners/bullmq/queue-url.js';
 import { parseTaskJobId } from '../../runners/bullmq/redis-keys.js';
 import type { RedisLink } from '../../runners/bullmq/redis-link.js';
@@ -41,9 +41,7 @@ export function jobStatus(db: Database.Database, jobs: JobRepository, job: JobRo
   let run: JobStatus['run'] = null;
   if (current) {
     const counts = new RunStore(db, job.name, current.number).counts();
-    const bytesLeft = Math.max(0, counts.toCopyBytes - counts.migratedBytes);
-    const eta = ACTIVE_STATES.has(current.state) && current.rateBps > 0 ? bytesLeft / current.rateBps : null;
-    run = { ...current, counts, etaSeconds: eta };
+    run = { ...current, counts, etaSeconds: runEtaSeconds(current, counts) };
   }
   return {
     name: job.name,
