@@ -1,6 +1,6 @@
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
-import { SigV4Signer, amzDateOf, uriEncode, UNSIGNED_PAYLOAD, type SigV4Credentials } from '../stores/s3/lean/sigv4.js';
+import { SigV4Signer, amzDateOf, canonicalHeaderValue, signatureOf, uriEncode, UNSIGNED_PAYLOAD, type SigV4Credentials } from '../stores/s3/lean/sigv4.js';
 import { accessDenied, S3Fault } from './s3-fault.js';
 import { parseQuery } from './request-target.js';
 
@@ -104,7 +104,7 @@ export class SigV4Verifier {
     const key = signer.signingKey(amzDate.slice(0, 8));
     const matches = (path: string): string | undefined => {
       const canonical = `${req.method}\n${path}\n${canonicalQueryString}\n${headerBlock}\n${signedHeaders}\n${payloadHash}`;
-      const expected = sign(key, amzDate, scope, canonical);
+      const expected = signatureOf(key, amzDate, scope, canonical);
       return safeEqualHex(expected, signature) ? expected : undefined;
     };
     const ok = candidatePaths(rawPath).some((p) => matches(p) !== undefined);
@@ -138,7 +138,7 @@ export class SigV4Verifier {
     const key = signer.signingKey(amzDate.slice(0, 8));
     const ok = candidatePaths(pathOf(req.rawUrl)).some((path) => {
       const canonical = `${req.method}\n${path}\n${canonicalQueryString}\n${headerBlock}\n${signedHeaders}\n${payloadHash}`;
-      return safeEqualHex(sign(key, amzDate, scope, canonical), signature);
+      return safeEqualHex(signatureOf(key, amzDate, scope, canonical), signature);
     });
     if (!ok) throw signatureMismatch(accessKeyId);
     return { kind: 'signed', accessKeyId, payloadHash, presigned: true, chunk: { signingKey: key, amzDate, scope, seedSignature: signature } };
@@ -166,11 +166,6 @@ export class SigV4Verifier {
   }
 }
 
-function sign(key: Buffer, amzDate: string, scope: string, canonical: string): string {
-  const stringToSign = `AWS4-HMAC-SHA256\n${amzDate}\n${scope}\n${createHash('sha256').update(canonical, 'latin1').digest('hex')}`;
-  return createHmac('sha256', key).update(stringToSign, 'latin1').digest('hex');
-}
-
 /** HMAC of a string to sign with the request's signing key, hex (chunk and trailer signatures). */
 export function hmacHex(key: Buffer, text: string): string {
   return createHmac('sha256', key).update(text, 'latin1').digest('hex');
@@ -186,15 +181,17 @@ function headerValue(v: string | string[] | undefined): string | undefined {
   return Array.isArray(v) ? v.join(',') : v;
 }
 
-const SPACES = /[ \t]+/g;
-
-/** `name:value\n` for each signed header, values trimmed with inner runs of blanks as one space. */
+/**
+ * `name:value\n` for each signed header, each value canonical as the signer
+ * makes it (ASCII blanks only: a UTF-8 value arrives as latin1 chars, whose
+ * 0xA0 bytes String.trim would take for spaces).
+ */
 function canonicalHeaders(headers: IncomingHttpHeaders, names: readonly string[]): string {
   let out = '';
   for (const name of names) {
     const raw = headers[name];
-    const value = Array.isArray(raw) ? raw.map((v) => v.trim()).join(',') : (raw ?? '');
-    out += `${name}:${value.trim().replace(SPACES, ' ')}\n`;
+    const value = Array.isArray(raw) ? raw.map(canonicalHeaderValue).join(',') : canonicalHeaderValue(raw ?? '');
+    out += `${name}:${value}\n`;
   }
   return out;
 }

@@ -111,6 +111,13 @@ describe('SigV4Verifier: Authorization header', () => {
       expect(faultOf(() => verifier.verify({ method: 'POST', rawUrl: `${path}?${query}`, headers }))).toMatchObject({ code: 'SignatureDoesNotMatch' });
     }
   });
+
+  it('keeps a trailing 0xA0 byte of a header value (UTF-8 à arrives as latin1): only ASCII blanks are trimmed', () => {
+    const signer = new SigV4Signer(CREDS, 'us-east-1', 's3');
+    const headers: Record<string, string> = { host: '127.0.0.1:9080', 'x-amz-meta-city': Buffer.from('voilà', 'utf8').toString('latin1') };
+    signer.sign({ method: 'GET', path: '/bucket/k', query: '', headers }, { payloadHash: EMPTY_SHA256, now: NOW });
+    expect(verifier.verify({ method: 'GET', rawUrl: '/bucket/k', headers })).toMatchObject({ kind: 'signed' });
+  });
 });
 
 describe('SigV4Verifier: presigned URLs', () => {

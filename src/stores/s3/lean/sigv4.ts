@@ -71,9 +71,7 @@ export class SigV4Signer {
     const signedHeaders = names.join(';');
     const canonical = `${request.method}\n${request.path}\n${request.query}\n${canonicalHeaders}\n${signedHeaders}\n${options.payloadHash}`;
     const scope = day + this.scopeTail;
-    // Header values go out as latin1 (one byte per char, what node:http writes), so they are hashed that way.
-    const stringToSign = `AWS4-HMAC-SHA256\n${amzDate}\n${scope}\n${createHash('sha256').update(canonical, 'latin1').digest('hex')}`;
-    const signature = createHmac('sha256', this.signingKey(day)).update(stringToSign, 'latin1').digest('hex');
+    const signature = signatureOf(this.signingKey(day), amzDate, scope, canonical);
     headers.authorization = `${this.credentialPrefix}${scope}, SignedHeaders=${signedHeaders}, Signature=${signature}`;
   }
 
@@ -88,6 +86,16 @@ export class SigV4Signer {
     }
     return this.key;
   }
+}
+
+/**
+ * The signature of a canonical request with a day's signing key. Header
+ * values travel as latin1 (one byte per char, what node:http writes and
+ * reads), so they are hashed that way.
+ */
+export function signatureOf(signingKey: Buffer, amzDate: string, scope: string, canonical: string): string {
+  const stringToSign = `AWS4-HMAC-SHA256\n${amzDate}\n${scope}\n${createHash('sha256').update(canonical, 'latin1').digest('hex')}`;
+  return createHmac('sha256', signingKey).update(stringToSign, 'latin1').digest('hex');
 }
 
 function hmac(key: string | Buffer, data: string): Buffer {
@@ -117,7 +125,7 @@ const EDGES = /^[ \t]+|[ \t]+$/g;
  * comparing). ASCII blanks only: a UTF-8 value arrives as latin1 chars, and
  * `\s` would take its 0xA0 bytes (U+00A0) for spaces.
  */
-function canonicalHeaderValue(value: string): string {
+export function canonicalHeaderValue(value: string): string {
   return NEEDS_TRIM.test(value) ? value.replace(EDGES, '').replace(SPACES, ' ') : value;
 }
 
