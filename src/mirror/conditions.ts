@@ -1,4 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http';
+import { normalizeEtag } from '../core/index.js';
 
 /** What the conditional headers of a GET or HEAD decide: serve, 304 Not Modified or 412 Precondition Failed. */
 export type ConditionOutcome = 'serve' | 'not-modified' | 'precondition-failed';
@@ -35,10 +36,7 @@ function etagListMatches(list: string, etag: string | undefined): boolean {
   // The object exists (it is being served), so `*` matches.
   if (list.trim() === '*') return true;
   if (etag === undefined) return false;
-  return list.split(',').some((item) => {
-    const t = item.trim().replace(/^W\//i, '').replace(/^"|"$/g, '').toLowerCase();
-    return t === etag;
-  });
+  return list.split(',').some((item) => normalizeEtag(item) === etag);
 }
 
 function httpDateSeconds(text: string | undefined): number | undefined {

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Readable } from 'node:stream';
+import { MIRROR_HEADER } from './mirror-identity.js';
 import { errorXml, type S3Fault } from './s3-fault.js';
 
 /**
@@ -24,7 +25,7 @@ export class Exchange {
     res.setHeader('x-amz-request-id', this.requestId);
     res.setHeader('x-amz-id-2', this.requestId);
     res.setHeader('server', 'Ferry');
-    res.setHeader('x-ferry-mirror', identity);
+    res.setHeader(MIRROR_HEADER, identity);
   }
 
   get status(): number {

@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import type { Readable } from 'node:stream';
 import { describeError, type ObjectMetadata } from '../core/index.js';
 import { isWritable, type ObjectStore } from '../stores/index.js';
 import { readBody } from '../stores/s3/lean/http.js';
@@ -111,7 +110,7 @@ async function deleteObjects(deps: WriteDeps, ex: Exchange, auth: AuthResult, se
   const decoded = decodeRequestBody(ex.req, auth);
   if (!decoded) throw new S3Fault('MissingRequestBodyError', 400, 'Request Body is empty');
   if (decoded.length > MAX_DELETE_BODY) throw new S3Fault('MalformedXML', 400, 'The XML you provided was too large');
-  const text = (await readAll(decoded.body)).toString('utf8');
+  const text = (await readBody(decoded.body)).toString('utf8');
   let objects: { key: string; versionId: string | undefined }[];
   let quiet: boolean;
   try {
@@ -175,14 +174,6 @@ async function localWrite(deps: WriteDeps, ex: Exchange, key: string, auth: Auth
   }
 }
 
-function readAll(body: Readable): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    body.on('data', (c: Buffer) => chunks.push(c));
-    body.once('end', () => resolve(Buffer.concat(chunks)));
-    body.once('error', reject);
-  });
-}
 
 function metadataOf(req: IncomingMessage): ObjectMetadata {
   const h = req.headers;

@@ -2,7 +2,7 @@
 // fills onto a disk, a fill that fails while the client still gets its bytes,
 // writes on a non-S3 destination, anonymous reads, conditional and presigned GETs.
 import { createHash, createHmac, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
@@ -59,7 +59,7 @@ describe('ferry mirror over local folders', () => {
   const logs: string[] = [];
 
   beforeAll(async () => {
-    src = folder({ 'empty.txt': '', 'index.html': '<p>hi</p>', 'img/big.bin': big, 'blocked/inner.txt': 'cannot be filled', 'old.txt': 'from the source' });
+    src = folder({ 'empty.txt': '', 'index.html': '<p>hi</p>', 'img/big.bin': big, 'blocked/inner.txt': 'cannot be filled', 'old.txt': 'from the source', 'page.html': '<p>unread</p>' });
     // A file where the fill needs a folder: writing blocked/inner.txt at the destination fails.
     dst = folder({ 'blocked': 'a file, not a folder', 'old.txt': 'already migrated' });
     mirror = await startMirror({ src: { type: 'local', path: src, prefix: '' }, dst: { type: 'local', path: dst, prefix: '' }, bucket: 'site', listen: { host: '127.0.0.1', port: 0 }, credentials: [KEY], anonymousRead: true, log: (l) => logs.push(l) });
@@ -93,16 +93,22 @@ describe('ferry mirror over local folders', () => {
   });
 
   it('still gives the client its bytes when the fill fails, and leaves nothing at the destination', async () => {
+    const tree = (): string[] => (readdirSync(dst, { recursive: true }) as string[]).sort();
+    const before = tree();
     const { body } = await get(client, 'blocked/inner.txt');
     expect(body.toString()).toBe('cannot be filled');
     for (let i = 0; i < 100 && !logs.some((l) => l.startsWith('fill "blocked/inner.txt" failed')); i++) await new Promise((r) => setTimeout(r, 20));
     expect(logs.some((l) => l.startsWith('fill "blocked/inner.txt" failed'))).toBe(true);
     expect(readFileSync(join(dst, 'blocked'), 'utf8')).toBe('a file, not a folder');
+    // No partial or temp file anywhere at the destination.
+    expect(tree()).toEqual(before);
     // The next read is served from the source again (another try at the fill).
     expect((await get(client, 'blocked/inner.txt')).body.toString()).toBe('cannot be filled');
   });
 
   it('answers conditional GETs with 304 and 412, on a miss and on a hit alike', async () => {
+    // A miss: nobody has read page.html yet; it was modified after 1970, so If-Unmodified-Since fails.
+    expect(await failure(client.send(new GetObjectCommand({ Bucket: 'site', Key: 'page.html', IfUnmodifiedSince: new Date(0) })))).toEqual({ name: 'PreconditionFailed', status: 412 });
     const first = await get(client, 'index.html');
     const etagless = first.out.ETag === undefined;
     const since = (first.out.LastModified as Date).toUTCString();
@@ -129,7 +135,7 @@ describe('ferry mirror over local folders', () => {
     expect(put.status).toBe(403);
     expect(existsSync(join(dst, 'anon.txt'))).toBe(false);
     const listed = await client.send(new ListObjectsV2Command({ Bucket: 'site' }));
-    expect(listed.Contents?.map((o) => o.Key)).toEqual(['blocked', 'blocked/inner.txt', 'empty.txt', 'img/big.bin', 'index.html', 'old.txt', 'uploads/a.txt']);
+    expect(listed.Contents?.map((o) => o.Key)).toEqual(['blocked', 'blocked/inner.txt', 'empty.txt', 'img/big.bin', 'index.html', 'old.txt', 'page.html', 'uploads/a.txt']);
   });
 
   it('accepts a presigned GET and refuses it with the wrong secret', async () => {

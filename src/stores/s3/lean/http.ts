@@ -167,8 +167,8 @@ export class HttpTransport {
   }
 }
 
-/** The whole response body. Rejects if the connection ends before it does. */
-export function readBody(res: IncomingMessage): Promise<Buffer> {
+/** The whole body of a response (or any stream). Rejects if it closes before it ends. */
+export function readBody(res: Readable): Promise<Buffer> {
   return new Promise<Buffer>((resolve, reject) => {
     const chunks: Buffer[] = [];
     let ended = false;
