@@ -52,11 +52,6 @@ export class SigV4Verifier {
     private readonly now: () => number = Date.now,
   ) {}
 
-  /** Whether the request carries any signature at all. */
-  static isSigned(req: IncomingSignable): boolean {
-    return req.headers.authorization !== undefined || /[?&]X-Amz-Signature=/i.test(req.rawUrl) || /[?&]Signature=/.test(req.rawUrl);
-  }
-
   verify(req: IncomingSignable): AuthResult {
     const auth = req.headers.authorization;
     if (auth !== undefined) return this.verifyHeader(req, auth);

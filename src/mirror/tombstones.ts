@@ -38,10 +38,6 @@ export class Tombstones {
     this.removeStmt.run(key);
   }
 
-  get size(): number {
-    return (this.db.prepare('SELECT COUNT(*) AS n FROM tombstones').get() as { n: number }).n;
-  }
-
   close(): void {
     if (this.db.open) this.db.close();
   }

@@ -7,9 +7,6 @@ export interface BodyChecksum {
   base64(): string;
 }
 
-/** The algorithms whose trailers the mirror can check; others are refused before any byte is read. */
-export const TRAILER_ALGORITHMS = ['crc32', 'crc32c', 'sha1', 'sha256'] as const;
-
 /** A checksum for a trailer header name (`x-amz-checksum-crc32`), or undefined for one the mirror cannot check. */
 export function checksumFor(trailerName: string): BodyChecksum | undefined {
   switch (trailerName.toLowerCase()) {
