@@ -2,6 +2,7 @@ import { describeError, isFatal } from '../core/index.js';
 import type { Progress } from '../engine/index.js';
 import { attemptsOf, transferObject, type TransferContext } from '../engine/transfer/index.js';
 import type { ResultRow, TaskItem } from './run-store.js';
+import type { Semaphore } from './semaphore.js';
 
 export interface CopyItemDeps {
   ctx: TransferContext;
@@ -39,4 +40,30 @@ export async function copyItem(deps: CopyItemDeps, item: TaskItem): Promise<Resu
       reason: item.reason, error: describeError(err), attempts: attemptsOf(err) ?? ctx.options.attempts,
     };
   }
+}
+
+/**
+ * Copies a task's items, each taking one of the run's `slots` (shared by the
+ * tasks in flight, so the run's concurrency holds across them), and hands
+ * every row to `onRow`. Once the run is aborted no further item starts.
+ */
+export async function copyItems(deps: CopyItemDeps, items: readonly TaskItem[], slots: Semaphore, onRow: (row: ResultRow) => void): Promise<void> {
+  const signal = deps.ctx.signal;
+  const inFlight: Promise<void>[] = [];
+  for (const item of items) {
+    if (signal?.aborted) break;
+    await slots.acquire();
+    if (signal?.aborted) {
+      slots.release();
+      break;
+    }
+    inFlight.push(
+      copyItem(deps, item)
+        .then((row) => {
+          if (row) onRow(row);
+        })
+        .finally(() => slots.release()),
+    );
+  }
+  await Promise.all(inFlight);
 }

@@ -4,7 +4,7 @@ import { describeError, FerryError, isFerryError } from '../core/index.js';
 import { Progress, type CopyOptions } from '../engine/index.js';
 import { DEFAULT_COPY_OPTIONS } from '../engine/copy-options.js';
 import type { TransferContext } from '../engine/transfer/index.js';
-import { copyItem } from './copy-item.js';
+import { copyItems } from './copy-item.js';
 import { checksumTraits, isWritable, listStatsOf, type ObjectStore, type StoreSpec } from '../stores/index.js';
 import { providerQuirks } from '../stores/s3/index.js';
 import { createKeyFilter } from '../util/index.js';
@@ -264,26 +264,11 @@ async function executeTasks(input: ExecuteInput): Promise<void> {
   flusher.unref();
   const runningTasks = new Set<Promise<void>>();
 
-  const copyOne = async (item: TaskItem): Promise<void> => {
-    const row = await copyItem({ ctx, progress, onFatal: input.onFatal }, item);
-    if (row) buffer.push(row);
-  };
-
   const runTask = async (seq: number): Promise<void> => {
     const items = store.unfinishedItems(seq);
     progress.toCopy += items.length;
     progress.bytesToCopy += items.reduce((a, i) => a + i.size, 0);
-    const inFlight: Promise<void>[] = [];
-    for (const item of items) {
-      if (abort.signal.aborted) break;
-      await slots.acquire();
-      if (abort.signal.aborted) {
-        slots.release();
-        break;
-      }
-      inFlight.push(copyOne(item).finally(() => slots.release()));
-    }
-    await Promise.all(inFlight);
+    await copyItems({ ctx, progress, onFatal: input.onFatal }, items, slots, (row) => buffer.push(row));
     flush();
     if (abort.signal.aborted) store.releaseTask(seq);
     else store.finishTask(seq);

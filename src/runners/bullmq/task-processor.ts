@@ -3,7 +3,7 @@ import { describeError, FerryError, isFatal } from '../../core/index.js';
 import { Progress } from '../../engine/index.js';
 import type { RateLimiter } from '../../engine/throttle/index.js';
 import type { TransferContext } from '../../engine/transfer/index.js';
-import { copyItem } from '../../jobs/copy-item.js';
+import { copyItems } from '../../jobs/copy-item.js';
 import { copyOptions } from '../../jobs/job-runner.js';
 import type { ResultRow } from '../../jobs/run-store.js';
 import type { Semaphore } from '../../jobs/semaphore.js';
@@ -79,7 +79,9 @@ export async function processTask(deps: ProcessorDeps, task: TaskPayload, report
       fatal ??= err;
       abort.abort(err);
     };
-    const results = await copyAll(ctx, progress, task, deps.slots, onFatal, (row) => {
+    const results: ResultRow[] = [];
+    await copyItems({ ctx, progress, onFatal }, task.items, deps.slots, (row) => {
+      results.push(row);
       if (row.status === 'migrated') deps.meter.copied++;
       else deps.meter.failed++;
     });
@@ -95,32 +97,3 @@ export async function processTask(deps: ProcessorDeps, task: TaskPayload, report
   }
 }
 
-async function copyAll(
-  ctx: TransferContext,
-  progress: Progress,
-  task: TaskPayload,
-  slots: Semaphore,
-  onFatal: (err: unknown) => void,
-  onRow: (row: ResultRow) => void,
-): Promise<ResultRow[]> {
-  const results: ResultRow[] = [];
-  const inFlight: Promise<void>[] = [];
-  for (const item of task.items) {
-    await slots.acquire();
-    if (ctx.signal?.aborted) {
-      slots.release();
-      break;
-    }
-    inFlight.push(
-      copyItem({ ctx, progress, onFatal }, item)
-        .then((row) => {
-          if (!row) return;
-          results.push(row);
-          onRow(row);
-        })
-        .finally(() => slots.release()),
-    );
-  }
-  await Promise.all(inFlight);
-  return results;
-}
